@@ -1,0 +1,60 @@
+namespace Functional.Nets;
+
+/// <summary>
+/// A layer is a value holding hyperparameters only. <see cref="Init"/> makes an immutable parameter
+/// record, <see cref="InitState"/> its state (running statistics), and <see cref="Apply(TensorTree, TensorTree, Tensor, Context)"/>
+/// is a pure function of parameters, state, input and context.
+/// </summary>
+public abstract class Layer
+{
+    /// <summary>A short description used in messages and summaries, e.g. <c>Dense(784→128)</c>.</summary>
+    public abstract string Describe();
+
+    /// <summary>Checks that <paramref name="input"/> fits this layer and returns the output shape, or throws <see cref="LayerShapeException"/>.</summary>
+    public abstract Shape OutputShape(Shape input);
+
+    /// <summary>The number of parameters <see cref="Init"/> creates.</summary>
+    public virtual long ParameterCount => 0;
+
+    /// <summary>Whether <see cref="Apply(TensorTree, TensorTree, Tensor, Context)"/> needs a key in training mode.</summary>
+    public virtual bool IsStochastic => false;
+
+    /// <summary>Whether the layer keeps state between calls (running statistics).</summary>
+    public virtual bool HasState => false;
+
+    /// <summary>The layer's direct children with their names (empty for a leaf layer).</summary>
+    public virtual IReadOnlyList<(string Name, Layer Layer)> Children => [];
+
+    /// <summary>Creates the parameters on <paramref name="backend"/>, deterministically from <paramref name="key"/>.</summary>
+    public abstract TensorTree Init(Key key, Backend backend);
+
+    /// <summary>Creates the initial state on <paramref name="backend"/> (empty for stateless layers).</summary>
+    public virtual TensorTree InitState(Backend backend) => TensorTree.Empty;
+
+    /// <summary>The pure forward pass: returns the output and the new state; nothing is mutated.</summary>
+    public abstract (Tensor Output, TensorTree State) Apply(TensorTree parameters, TensorTree state, Tensor input, Context context);
+
+    /// <summary>
+    /// The forward pass of a stateless, deterministic layer: <c>model.Apply(p, x)</c>.
+    /// Throws if the layer has state or randomness, whose mode and key must then be given explicitly.
+    /// </summary>
+    public Tensor Apply(TensorTree parameters, Tensor input)
+    {
+        if (HasState || IsStochastic)
+        {
+            throw new InvalidOperationException(
+                $"{Describe()} has {(HasState ? "state" : "randomness")}; call Apply(parameters, state, input, context) with a Mode and a Key");
+        }
+
+        return Apply(parameters, TensorTree.Empty, input, Context.Eval).Output;
+    }
+
+    /// <summary>Returns <see cref="Describe"/>.</summary>
+    public override string ToString() => Describe();
+
+    /// <summary>Fetches a parameter leaf or throws naming the layer and the leaves that are present.</summary>
+    protected Tensor Leaf(TensorTree parameters, string name) =>
+        parameters.TryGet(name, out var t)
+            ? t
+            : throw new ArgumentException($"{Describe()}: missing parameter '{name}'; got {parameters.Describe()}");
+}

@@ -1,0 +1,78 @@
+namespace Functional.Nets;
+
+/// <summary>
+/// A place where tensors live and primitives run: a library (Reference or Torch), an element type
+/// and a device. The core checks shapes, dtypes and backends before it calls any of these
+/// primitives, so every backend sees only valid input and all backends report errors identically.
+/// Primitives carry no autodiff here: differentiation is <see cref="ValueAndGrad"/>'s business,
+/// and each backend does it its own way.
+/// </summary>
+public abstract class Backend : IEquatable<Backend>
+{
+    /// <summary>The library's short name: "reference" or "torch".</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The element type of every tensor this backend creates.</summary>
+    public abstract DType DType { get; }
+
+    /// <summary>The device: "cpu", "cuda:0", ...</summary>
+    public abstract string Device { get; }
+
+    /// <summary>Creates a tensor from row-major values (rounded to <see cref="DType"/>).</summary>
+    public abstract Tensor FromArray(ReadOnlySpan<double> values, Shape shape);
+
+    /// <summary>Copies a tensor's values out, row-major, widened to double.</summary>
+    public abstract double[] ToArray(Tensor tensor);
+
+    /// <summary>Elementwise <paramref name="op"/> of <paramref name="a"/> (α used by LeakyReLU and ELU).</summary>
+    public abstract Tensor Unary(UnaryOp op, Tensor a, double alpha);
+
+    /// <summary>Elementwise <paramref name="op"/> of <paramref name="a"/> and <paramref name="b"/> broadcast to <paramref name="resultShape"/>.</summary>
+    public abstract Tensor Binary(BinaryOp op, Tensor a, Tensor b, Shape resultShape);
+
+    /// <summary>y = s·a + c elementwise, for scalars s and c.</summary>
+    public abstract Tensor Affine(Tensor a, double scale, double shift);
+
+    /// <summary>The matrix product of [m, k] and [k, n].</summary>
+    public abstract Tensor MatMul(Tensor a, Tensor b);
+
+    /// <summary>The transpose of a rank-2 tensor.</summary>
+    public abstract Tensor Transpose(Tensor a);
+
+    /// <summary>The same values, row-major, in <paramref name="shape"/> (same element count).</summary>
+    public abstract Tensor Reshape(Tensor a, Shape shape);
+
+    /// <summary>Sum over <paramref name="axes"/> (normalized, ascending, distinct); reduced axes kept as size 1 when <paramref name="keepDims"/>.</summary>
+    public abstract Tensor Sum(Tensor a, int[] axes, bool keepDims);
+
+    /// <summary>softmax along <paramref name="axis"/> (normalized): yᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m), m = maxⱼ xⱼ.</summary>
+    public abstract Tensor Softmax(Tensor a, int axis);
+
+    /// <summary>log-softmax along <paramref name="axis"/> (normalized): yᵢ = xᵢ − m − ln Σⱼ e^(xⱼ − m).</summary>
+    public abstract Tensor LogSoftmax(Tensor a, int axis);
+
+    /// <summary>
+    /// Evaluates <paramref name="f"/> at <paramref name="parameters"/> and its gradient with respect to
+    /// every leaf. The core has checked that the tree is non-empty and lives on this backend; the
+    /// backend checks that f returns a scalar.
+    /// </summary>
+    public abstract (Tensor Value, TensorTree Gradients) ValueAndGrad(Func<TensorTree, Tensor> f, TensorTree parameters);
+
+    /// <summary>Releases a tensor's native memory, if it has any. Using the tensor afterwards is an error.</summary>
+    public virtual void Release(Tensor tensor)
+    {
+    }
+
+    /// <summary>Backends are equal when library, dtype and device are.</summary>
+    public bool Equals(Backend? other) =>
+        other is not null && Name == other.Name && DType == other.DType && Device == other.Device;
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as Backend);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Name, DType, Device);
+
+    /// <summary>Formats as <c>torch/float32/cpu</c>.</summary>
+    public override string ToString() => $"{Name}/{DType.Name()}/{Device}";
+}

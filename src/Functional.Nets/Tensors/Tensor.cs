@@ -1,0 +1,112 @@
+namespace Functional.Nets;
+
+/// <summary>
+/// An immutable handle to a tensor of any rank on a <see cref="Backend"/>. Operations never mutate
+/// their operands; each returns a new tensor. The core checks shapes, dtypes and backends here,
+/// once, before dispatching to the backend, so both backends fail identically on bad input.
+/// </summary>
+/// <remarks>
+/// On the Torch backend a tensor owns native memory that .NET's garbage collector does not see.
+/// <see cref="Dispose"/> releases it; <see cref="Backend.ValueAndGrad"/> releases everything it
+/// creates except the value and the gradients it returns.
+/// </remarks>
+public sealed partial class Tensor : IDisposable
+{
+    /// <summary>Wraps a backend's payload. Called by backends, not by users.</summary>
+    public Tensor(Backend backend, Shape shape, object payload)
+    {
+        Backend = backend;
+        Shape = shape;
+        Payload = payload;
+    }
+
+    /// <summary>The backend the tensor lives on.</summary>
+    public Backend Backend { get; }
+
+    /// <summary>The shape.</summary>
+    public Shape Shape { get; }
+
+    /// <summary>The element type.</summary>
+    public DType DType => Backend.DType;
+
+    /// <summary>The backend's own representation (a Reference array, a TorchSharp tensor).</summary>
+    public object Payload { get; }
+
+    /// <summary>The number of elements.</summary>
+    public long Size => Shape.Size;
+
+    /// <summary>Copies the values out, row-major.</summary>
+    public double[] ToArray() => Backend.ToArray(this);
+
+    /// <summary>The value of a one-element tensor.</summary>
+    public double Item()
+    {
+        if (Size != 1)
+        {
+            throw new InvalidOperationException($"Item() needs a tensor with one element, got shape {Shape}");
+        }
+
+        return ToArray()[0];
+    }
+
+    /// <summary>Copies the tensor to another backend. Exact from and to float64.</summary>
+    public Tensor ToBackend(Backend target) =>
+        target.Equals(Backend) ? this : target.FromArray(ToArray(), Shape);
+
+    /// <summary>Throws <see cref="NonFiniteException"/> naming <paramref name="what"/> if any entry is NaN or infinite.</summary>
+    public Tensor ThrowIfNonFinite(string what)
+    {
+        var values = ToArray();
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!double.IsFinite(values[i]))
+            {
+                throw new NonFiniteException($"{what} is not finite: entry {i} of shape {Shape} is {values[i]} (on {Backend})");
+            }
+        }
+
+        return this;
+    }
+
+    /// <summary>Releases native memory held by this tensor (no-op on the Reference backend).</summary>
+    public void Dispose() => Backend.Release(this);
+
+    /// <summary>Formats shape, backend and, for small tensors, values.</summary>
+    public override string ToString()
+    {
+        var head = $"Tensor{Shape} {Backend}";
+        if (Size > 16)
+        {
+            return head;
+        }
+
+        return head + " [" + string.Join(", ", ToArray().Select(v => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))) + "]";
+    }
+
+    internal static void RequireSameBackend(string op, Tensor a, Tensor b)
+    {
+        if (!a.Backend.Equals(b.Backend))
+        {
+            throw new BackendMismatchException(
+                $"{op}: operands live on different backends or dtypes ({a.Backend} and {b.Backend}); move one with ToBackend(...) first");
+        }
+    }
+}
+
+/// <summary>Raised when a loss, gradient or activation holds NaN or infinity and a check asked for finite values.</summary>
+public sealed class NonFiniteException : Exception
+{
+    /// <summary>Creates the exception with its message.</summary>
+    public NonFiniteException(string message) : base(message)
+    {
+    }
+}
+
+/// <summary>Raised when an operation mixes tensors of two backends, dtypes or devices.</summary>
+public sealed class BackendMismatchException : Exception
+{
+    /// <summary>Creates the exception with its message.</summary>
+    public BackendMismatchException(string message) : base(message)
+    {
+    }
+}
