@@ -1,0 +1,212 @@
+namespace Functional.Nets.Reference;
+
+/// <summary>
+/// The Reference backend: float64 on the CPU, readable rather than fast. Every primitive computes
+/// its forward pass here and, while <see cref="ValueAndGrad"/> records, appends a node to a tape
+/// together with its hand-written vector-Jacobian product (see the classes in Primitives/, each with
+/// its formula). Matrix products go to MathNet.Numerics.
+/// </summary>
+public sealed class ReferenceBackend : Backend
+{
+    private ReferenceBackend()
+    {
+    }
+
+    /// <summary>The one instance (the backend has no configuration).</summary>
+    public static ReferenceBackend Instance { get; } = new();
+
+    /// <inheritdoc />
+    public override string Name => "reference";
+
+    /// <inheritdoc />
+    public override DType DType => DType.Float64;
+
+    /// <inheritdoc />
+    public override string Device => "cpu";
+
+    /// <inheritdoc />
+    public override Tensor FromArray(ReadOnlySpan<double> values, Shape shape)
+    {
+        if (values.Length != shape.Size)
+        {
+            throw new ShapeMismatchException($"FromArray: {values.Length} values do not fill shape {shape} ({shape.Size} elements)");
+        }
+
+        return new Tensor(this, shape, new ReferenceData(values.ToArray()));
+    }
+
+    /// <inheritdoc />
+    public override double[] ToArray(Tensor tensor) => (double[])Data(tensor).Values.Clone();
+
+    /// <inheritdoc />
+    public override Tensor Unary(UnaryOp op, Tensor a, double alpha)
+    {
+        var x = Data(a).Values;
+        var y = new double[x.Length];
+        for (var i = 0; i < x.Length; i++)
+        {
+            y[i] = Elementwise.Forward(op, x[i], alpha);
+        }
+
+        return Record(a.Shape, y, [a], g =>
+        {
+            var gx = new double[g.Length];
+            for (var i = 0; i < g.Length; i++)
+            {
+                gx[i] = g[i] * Elementwise.Derivative(op, x[i], y[i], alpha);
+            }
+
+            return [gx];
+        });
+    }
+
+    /// <inheritdoc />
+    public override Tensor Binary(BinaryOp op, Tensor a, Tensor b, Shape resultShape)
+    {
+        var x = Data(a).Values;
+        var z = Data(b).Values;
+        var mapA = Broadcast.IndexMap(a.Shape, resultShape);
+        var mapB = Broadcast.IndexMap(b.Shape, resultShape);
+        var y = Arithmetic.Forward(op, x, mapA, z, mapB, checked((int)resultShape.Size));
+        return Record(resultShape, y, [a, b], g => Arithmetic.Vjp(op, g, x, mapA, z, mapB));
+    }
+
+    /// <summary>y = s·a + c; VJP ā = s·ȳ.</summary>
+    public override Tensor Affine(Tensor a, double scale, double shift)
+    {
+        var x = Data(a).Values;
+        var y = new double[x.Length];
+        for (var i = 0; i < x.Length; i++)
+        {
+            y[i] = scale * x[i] + shift;
+        }
+
+        return Record(a.Shape, y, [a], g =>
+        {
+            var gx = new double[g.Length];
+            for (var i = 0; i < g.Length; i++)
+            {
+                gx[i] = scale * g[i];
+            }
+
+            return [gx];
+        });
+    }
+
+    /// <inheritdoc />
+    public override Tensor MatMul(Tensor a, Tensor b)
+    {
+        int m = a.Shape[0], k = a.Shape[1], n = b.Shape[1];
+        var x = Data(a).Values;
+        var z = Data(b).Values;
+        return Record(new Shape(m, n), Reference.MatMul.Forward(x, z, m, k, n), [a, b], g => Reference.MatMul.Vjp(g, x, z, m, k, n));
+    }
+
+    /// <inheritdoc />
+    public override Tensor Transpose(Tensor a)
+    {
+        int rows = a.Shape[0], cols = a.Shape[1];
+        var y = Layout.Transpose(Data(a).Values, rows, cols);
+        return Record(new Shape(cols, rows), y, [a], g => [Layout.Transpose(g, cols, rows)]);
+    }
+
+    /// <inheritdoc />
+    public override Tensor Reshape(Tensor a, Shape shape) =>
+        Record(shape, Data(a).Values, [a], g => [(double[])g.Clone()]);
+
+    /// <inheritdoc />
+    public override Tensor Sum(Tensor a, int[] axes, bool keepDims)
+    {
+        var dims = a.Shape.Dims;
+        var outDims = keepDims
+            ? dims.Select((d, i) => axes.Contains(i) ? 1 : d).ToArray()
+            : dims.Where((_, i) => !axes.Contains(i)).ToArray();
+        var shape = new Shape(outDims);
+        var map = Reduction.SumMap(a.Shape, axes);
+        var y = Reduction.Sum(Data(a).Values, map, checked((int)shape.Size));
+        return Record(shape, y, [a], g => [Reduction.SumVjp(g, map)]);
+    }
+
+    /// <inheritdoc />
+    public override Tensor Softmax(Tensor a, int axis)
+    {
+        var (outer, n, inner) = SoftmaxPrimitives.Split(a.Shape, axis);
+        var y = SoftmaxPrimitives.Softmax(Data(a).Values, outer, n, inner, log: false);
+        return Record(a.Shape, y, [a], g => [SoftmaxPrimitives.SoftmaxVjp(g, y, outer, n, inner)]);
+    }
+
+    /// <inheritdoc />
+    public override Tensor LogSoftmax(Tensor a, int axis)
+    {
+        var (outer, n, inner) = SoftmaxPrimitives.Split(a.Shape, axis);
+        var y = SoftmaxPrimitives.Softmax(Data(a).Values, outer, n, inner, log: true);
+        return Record(a.Shape, y, [a], g => [SoftmaxPrimitives.LogSoftmaxVjp(g, y, outer, n, inner)]);
+    }
+
+    /// <summary>
+    /// Records every primitive <paramref name="f"/> runs on a fresh tape, then walks the tape
+    /// backwards from the scalar result, applying each node's VJP (reverse-mode chain rule).
+    /// </summary>
+    public override (Tensor Value, TensorTree Gradients) ValueAndGrad(Func<TensorTree, Tensor> f, TensorTree parameters)
+    {
+        var tape = new Tape();
+        var leafNodes = new List<Node>(parameters.Count);
+        var tracked = parameters.Map(t =>
+        {
+            var node = tape.Leaf(checked((int)t.Size));
+            leafNodes.Add(node);
+            return new Tensor(this, t.Shape, new ReferenceData(Data(t).Values, node));
+        });
+
+        var value = f(tracked);
+        var valueData = Data(value);
+        double[][] grads;
+        if (valueData.Node is { } output && ReferenceEquals(output.Tape, tape))
+        {
+            grads = tape.Backward(output, leafNodes);
+        }
+        else
+        {
+            // f did not depend on the parameters: every gradient is zero.
+            grads = leafNodes.Select(l => new double[l.Size]).ToArray();
+        }
+
+        var i = 0;
+        var gradTree = parameters.Map(t => new Tensor(this, t.Shape, new ReferenceData(grads[i++])));
+        return (new Tensor(this, value.Shape, new ReferenceData(valueData.Values)), gradTree);
+    }
+
+    private static ReferenceData Data(Tensor t) =>
+        t.Payload as ReferenceData
+        ?? throw new BackendMismatchException($"the Reference backend was handed a tensor of {t.Backend}; move it with ToBackend(...) first");
+
+    /// <summary>Wraps a result; if an input is on a tape, appends a node carrying the VJP.</summary>
+    private Tensor Record(Shape shape, double[] values, Tensor[] inputs, Func<double[], double[]?[]> vjp)
+    {
+        Tape? tape = null;
+        var parents = new Node?[inputs.Length];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var node = Data(inputs[i]).Node;
+            if (node is null)
+            {
+                continue;
+            }
+
+            if (tape is not null && !ReferenceEquals(tape, node.Tape))
+            {
+                throw new NotSupportedException("the Reference backend does not differentiate through nested ValueAndGrad calls (higher-order gradients)");
+            }
+
+            tape = node.Tape;
+            parents[i] = node;
+        }
+
+        if (tape is null)
+        {
+            return new Tensor(this, shape, new ReferenceData(values));
+        }
+
+        return new Tensor(this, shape, new ReferenceData(values, tape.Add(values.Length, parents, vjp)));
+    }
+}
