@@ -76,14 +76,19 @@ public sealed class Dense : Layer
     public override (Tensor Output, TensorTree State) Apply(TensorTree parameters, TensorTree state, Tensor input, Context context)
     {
         var outShape = OutputShape(input.Shape);
-        var w = Leaf(parameters, "weight");
+        var w = RequireShape(Leaf(parameters, "weight"), "weight", new Shape(Outputs, Inputs));
         var x = input.Shape.Rank == 2 ? input : input.Reshape(-1, Inputs);
         var y = x.MatMul(w.T);
         if (HasBias)
         {
-            y += Leaf(parameters, "bias");
+            y += RequireShape(Leaf(parameters, "bias"), "bias", new Shape(Outputs));
         }
 
         return (input.Shape.Rank == 2 ? y : y.Reshape(outShape.ToArray()), state);
     }
+
+    private Tensor RequireShape(Tensor t, string name, Shape expected) =>
+        t.Shape == expected
+            ? t
+            : throw new ShapeMismatchException($"{Describe()}: parameter '{name}' has shape {t.Shape}, expected {expected}");
 }
