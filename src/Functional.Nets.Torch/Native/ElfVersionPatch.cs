@@ -93,8 +93,13 @@ internal static class ElfVersionPatch
     /// <returns>Distinct version names, e.g. <c>GLIBCXX_3.4.30</c>, <c>GLIBCXX_3.4.32</c>.</returns>
     /// <exception cref="InvalidDataException">The bytes are not a well-formed ELF64 little-endian file.</exception>
     public static IReadOnlyList<string> RequiredGlibcxxVersions(ReadOnlySpan<byte> elf) =>
-        ReadVersionNeeds(elf)
-            .Select(n => n.Name)
+        GlibcxxVersionsInOrder(ReadVersionNeeds(elf).Select(n => n.Name));
+
+    /// <summary>The distinct <c>GLIBCXX_*</c> names among <paramref name="versionNames"/>, in ascending version order.</summary>
+    /// <param name="versionNames">Any version names, e.g. from <see cref="ReadVersionDefinitions"/>.</param>
+    /// <returns>The <c>GLIBCXX_*</c> names, so that the last one is the highest (<c>GLIBCXX_3.4.9</c> sorts before <c>GLIBCXX_3.4.30</c>).</returns>
+    public static IReadOnlyList<string> GlibcxxVersionsInOrder(IEnumerable<string> versionNames) =>
+        versionNames
             .Where(n => n.StartsWith("GLIBCXX_", StringComparison.Ordinal))
             .Distinct(StringComparer.Ordinal)
             .OrderBy(n => n, VersionNameComparer.Instance)
