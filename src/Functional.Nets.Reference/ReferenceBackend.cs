@@ -147,7 +147,8 @@ public sealed class ReferenceBackend : Backend
     /// Records every primitive <paramref name="f"/> runs on a fresh tape, then walks the tape
     /// backwards from the scalar result, applying each node's VJP (reverse-mode chain rule).
     /// </summary>
-    public override (Tensor Value, TensorTree Gradients) ValueAndGrad(Func<TensorTree, Tensor> f, TensorTree parameters)
+    public override (Tensor Value, TensorTree Aux, TensorTree Gradients) ValueAndGrad(
+        Func<TensorTree, (Tensor Value, TensorTree Aux)> f, TensorTree parameters)
     {
         var tape = new Tape();
         var leafNodes = new List<Node>(parameters.Count);
@@ -158,7 +159,7 @@ public sealed class ReferenceBackend : Backend
             return new Tensor(this, t.Shape, new ReferenceData(Data(t).Values, node));
         });
 
-        var value = f(tracked);
+        var (value, aux) = f(tracked);
         var valueData = Data(value);
         double[][] grads;
         if (valueData.Node is { } output && ReferenceEquals(output.Tape, tape))
@@ -173,8 +174,11 @@ public sealed class ReferenceBackend : Backend
 
         var i = 0;
         var gradTree = parameters.Map(t => new Tensor(this, t.Shape, new ReferenceData(grads[i++])));
-        return (new Tensor(this, value.Shape, new ReferenceData(valueData.Values)), gradTree);
+        return (Detach(value), aux.Map(Detach), gradTree);
     }
+
+    /// <summary>The same values with no tape node: a constant to any later differentiation.</summary>
+    private Tensor Detach(Tensor t) => new(this, t.Shape, new ReferenceData(Data(t).Values));
 
     private static ReferenceData Data(Tensor t) =>
         t.Payload as ReferenceData

@@ -15,6 +15,20 @@ public static class Grad
     public static (Tensor Value, TensorTree Gradients) ValueAndGrad(Func<TensorTree, Tensor> f, TensorTree parameters, bool requireFinite = false)
     {
         ArgumentNullException.ThrowIfNull(f);
+        var (value, _, grads) = ValueAndGradWithAux(p => (f(p), TensorTree.Empty), parameters, requireFinite);
+        return (value, grads);
+    }
+
+    /// <summary>
+    /// Like <see cref="ValueAndGrad"/>, for a function that also returns auxiliary outputs that are not
+    /// differentiated (JAX's <c>has_aux</c>): typically the new layer state from
+    /// <see cref="Layer.Apply(TensorTree, TensorTree, Tensor, Context)"/>. The auxiliary tensors come back
+    /// detached from any graph and owned by the caller.
+    /// </summary>
+    public static (Tensor Value, TensorTree Aux, TensorTree Gradients) ValueAndGradWithAux(
+        Func<TensorTree, (Tensor Value, TensorTree Aux)> f, TensorTree parameters, bool requireFinite = false)
+    {
+        ArgumentNullException.ThrowIfNull(f);
         if (parameters.Count == 0)
         {
             throw new ArgumentException("ValueAndGrad: the parameter tree has no leaves", nameof(parameters));
@@ -30,7 +44,13 @@ public static class Grad
             }
         }
 
-        var (value, grads) = backend.ValueAndGrad(p => RequireScalar(f(p)), parameters);
+        var (value, aux, grads) = backend.ValueAndGrad(
+            p =>
+            {
+                var (v, a) = f(p);
+                return (RequireScalar(v), a);
+            },
+            parameters);
         if (requireFinite)
         {
             value.ThrowIfNonFinite("the loss");
@@ -40,7 +60,7 @@ public static class Grad
             }
         }
 
-        return (value, grads);
+        return (value, aux, grads);
     }
 
     private static Tensor RequireScalar(Tensor value) =>

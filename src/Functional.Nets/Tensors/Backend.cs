@@ -52,11 +52,16 @@ public abstract class Backend : IEquatable<Backend>
     public abstract Tensor LogSoftmax(Tensor a, int axis);
 
     /// <summary>
-    /// Evaluates <paramref name="f"/> at <paramref name="parameters"/> and its gradient with respect to
-    /// every leaf. The core has checked that the tree is non-empty and lives on this backend; the
-    /// backend checks that f returns a scalar.
+    /// Evaluates <paramref name="f"/> at <paramref name="parameters"/>, returning its scalar value, its
+    /// auxiliary outputs (e.g. a layer's new state; not differentiated, detached from any graph) and the
+    /// gradient of the value with respect to every leaf. The core has checked that the tree is non-empty
+    /// and lives on this backend, and wraps f so that it throws unless the value is a scalar.
     /// </summary>
-    public abstract (Tensor Value, TensorTree Gradients) ValueAndGrad(Func<TensorTree, Tensor> f, TensorTree parameters);
+    public abstract (Tensor Value, TensorTree Aux, TensorTree Gradients) ValueAndGrad(
+        Func<TensorTree, (Tensor Value, TensorTree Aux)> f, TensorTree parameters);
+
+    /// <summary>Opens a <see cref="TensorScope"/> on the calling thread; the default releases nothing.</summary>
+    public virtual TensorScope Scope() => new TensorScope.Managed();
 
     /// <summary>Releases a tensor's native memory, if it has any. Using the tensor afterwards is an error.</summary>
     public virtual void Release(Tensor tensor)
