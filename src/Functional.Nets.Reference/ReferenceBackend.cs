@@ -110,6 +110,34 @@ public sealed class ReferenceBackend : Backend
         return Record(new Shape(cols, rows), y, [a], g => [Layout.Transpose(g, cols, rows)]);
     }
 
+    /// <summary>yᵢ = a[indicesᵢ] row by row; VJP: ā[indicesᵢ] += ȳᵢ (a scatter-add, so repeated rows sum).</summary>
+    public override Tensor Gather(Tensor a, int[] indices)
+    {
+        var x = Data(a).Values;
+        var rowSize = a.Shape.Rank == 1 ? 1 : checked((int)(a.Size / a.Shape[0]));
+        var dims = a.Shape.ToArray();
+        dims[0] = indices.Length;
+        var y = new double[indices.Length * rowSize];
+        for (var i = 0; i < indices.Length; i++)
+        {
+            Array.Copy(x, indices[i] * rowSize, y, i * rowSize, rowSize);
+        }
+
+        return Record(new Shape(dims), y, [a], g =>
+        {
+            var gx = new double[x.Length];
+            for (var i = 0; i < indices.Length; i++)
+            {
+                for (var j = 0; j < rowSize; j++)
+                {
+                    gx[indices[i] * rowSize + j] += g[i * rowSize + j];
+                }
+            }
+
+            return [gx];
+        });
+    }
+
     /// <inheritdoc />
     public override Tensor Reshape(Tensor a, Shape shape) =>
         Record(shape, Data(a).Values, [a], g => [(double[])g.Clone()]);

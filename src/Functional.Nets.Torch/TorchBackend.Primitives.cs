@@ -212,6 +212,23 @@ public sealed partial class TorchBackend
     }
 
     /// <inheritdoc />
+    public override Tensor Gather(Tensor a, int[] indices)
+    {
+        var x = Native(a, "gather");
+        try
+        {
+            var dims = a.Shape.ToArray();
+            dims[0] = indices.Length;
+            using var index = torch.tensor(indices.Select(i => (long)i).ToArray(), torch.int64, device);
+            return Make(x.index_select(0, index), new Shape(dims));
+        }
+        catch (ExternalException e)
+        {
+            throw Failure("gather", e, a.Shape);
+        }
+    }
+
+    /// <inheritdoc />
     public override Tensor Reshape(Tensor a, Shape shape)
     {
         var x = Native(a, "reshape");

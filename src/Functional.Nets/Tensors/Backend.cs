@@ -39,6 +39,12 @@ public abstract class Backend : IEquatable<Backend>
     /// <summary>The transpose of a rank-2 tensor.</summary>
     public abstract Tensor Transpose(Tensor a);
 
+    /// <summary>
+    /// Rows of <paramref name="a"/> along axis 0 at <paramref name="indices"/> (indices checked by the core, repeats allowed):
+    /// yᵢ = a[indicesᵢ]. Used for minibatches and embeddings.
+    /// </summary>
+    public abstract Tensor Gather(Tensor a, int[] indices);
+
     /// <summary>The same values, row-major, in <paramref name="shape"/> (same element count).</summary>
     public abstract Tensor Reshape(Tensor a, Shape shape);
 

@@ -98,6 +98,27 @@ public sealed partial class Tensor
         return shape == Shape ? this : Backend.Reshape(this, shape);
     }
 
+    /// <summary>The rows (entries along axis 0) at <paramref name="indices"/>, in that order; repeats allowed.</summary>
+    public Tensor Gather(IReadOnlyList<int> indices)
+    {
+        if (Shape.Rank == 0)
+        {
+            throw new ShapeMismatchException("gather: needs a tensor of rank ≥ 1, got a scalar");
+        }
+
+        var rows = Shape[0];
+        var idx = indices.ToArray();
+        for (var i = 0; i < idx.Length; i++)
+        {
+            if (idx[i] < 0 || idx[i] >= rows)
+            {
+                throw new ArgumentOutOfRangeException(nameof(indices), $"gather: index {idx[i]} at position {i} is outside [0, {rows}) for shape {Shape}");
+            }
+        }
+
+        return Backend.Gather(this, idx);
+    }
+
     /// <summary>The sum of all elements, a scalar.</summary>
     public Tensor Sum() => Backend.Sum(this, Enumerable.Range(0, Shape.Rank).ToArray(), keepDims: false);
 
