@@ -1,0 +1,26 @@
+namespace Functional.Nets;
+
+/// <summary>
+/// Everything a training run carries from one step to the next, as one immutable value: parameters,
+/// layer state (running statistics), optimizer state, the number of steps taken and the base key from
+/// which each step's randomness is derived (<c>Key.Fold(step)</c>). A checkpoint saves exactly this, so
+/// resuming continues as if never stopped.
+/// </summary>
+/// <param name="Parameters">The model's parameters.</param>
+/// <param name="LayerState">The model's state (empty for stateless models).</param>
+/// <param name="OptimizerState">The optimizer's state.</param>
+/// <param name="Step">Steps taken so far.</param>
+/// <param name="Key">The run's base key.</param>
+public sealed record TrainState(TensorTree Parameters, TensorTree LayerState, TensorTree OptimizerState, long Step, Key Key)
+{
+    /// <summary>A fresh run: parameters and state from <paramref name="model"/>, optimizer state from <paramref name="optimizer"/>.</summary>
+    public static TrainState Create(Layer model, Optimizer optimizer, Key key, Backend backend)
+    {
+        var (init, run) = key.Split();
+        var parameters = model.Init(init, backend);
+        return new TrainState(parameters, model.InitState(backend), optimizer.Init(parameters), 0, run);
+    }
+
+    /// <summary>The randomness for the current step.</summary>
+    public Key StepKey => Key.Fold((ulong)Step);
+}
