@@ -21,6 +21,9 @@ public sealed record TrainState(TensorTree Parameters, TensorTree LayerState, Te
         return new TrainState(parameters, model.InitState(backend), optimizer.Init(parameters), 0, run);
     }
 
-    /// <summary>The randomness for the current step.</summary>
-    public Key StepKey => Key.Fold((ulong)Step);
+    /// <summary>The randomness for the current step's layers (dropout masks).</summary>
+    public Key StepKey => Key.Split(2)[0].Fold((ulong)Step);
+
+    /// <summary>The key that shuffles epoch <paramref name="epoch"/> (counted from 0).</summary>
+    public Key EpochKey(int epoch) => Key.Split(2)[1].Fold((ulong)epoch);
 }
