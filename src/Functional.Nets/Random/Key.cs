@@ -17,6 +17,9 @@ public readonly record struct Key(ulong Hi, ulong Lo)
     /// <summary>A key derived from an integer seed.</summary>
     public static Key FromSeed(long seed) => new(Mix((ulong)seed ^ 0x243F6A8885A308D3UL), Mix((ulong)seed + Gamma));
 
+    /// <summary>A key derived from an integer seed (same as the <see cref="long"/> overload; spares F# the <c>L</c> suffix).</summary>
+    public static Key FromSeed(int seed) => FromSeed((long)seed);
+
     /// <summary><paramref name="count"/> independent keys derived from this one.</summary>
     public Key[] Split(int count)
     {

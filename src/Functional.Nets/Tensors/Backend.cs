@@ -21,6 +21,9 @@ public abstract class Backend : IEquatable<Backend>
     /// <summary>Creates a tensor from row-major values (rounded to <see cref="DType"/>).</summary>
     public abstract Tensor FromArray(ReadOnlySpan<double> values, Shape shape);
 
+    /// <summary>Creates a tensor from row-major values and its dimensions: <c>FromArray([0, 1, 1, 0], 4, 1)</c>.</summary>
+    public Tensor FromArray(double[] values, params int[] dims) => FromArray(values, new Shape(dims));
+
     /// <summary>Copies a tensor's values out, row-major, widened to double.</summary>
     public abstract double[] ToArray(Tensor tensor);
 
