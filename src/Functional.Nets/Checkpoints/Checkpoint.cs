@@ -1,0 +1,251 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Functional.Nets;
+
+/// <summary>
+/// Saves and loads a whole <see cref="TrainState"/> as one safetensors file (see <see cref="SafeTensors"/>),
+/// so that training resumes exactly where it stopped and a PyTorch user can open the weights.
+/// </summary>
+/// <remarks>
+/// <para>Layout of the file. Parameters and layer state keep their own names, which are PyTorch
+/// <c>state_dict</c> names (<c>0.weight</c>, <c>0.bias</c>, <c>1.running_mean</c>), so in Python
+/// <c>model.load_state_dict({k: v for k, v in load_file(p).items() if not k.startswith("optimizer.")})</c>
+/// takes them directly. Optimizer state is stored under the prefix <c>optimizer.</c>
+/// (<c>optimizer.step</c>, <c>optimizer.0.weight.exp_avg</c>). The header's <c>__metadata__</c> holds
+/// <c>format</c> = <c>pt</c> (the convention of PyTorch-flavoured safetensors files) and, under keys
+/// starting with <c>functional.nets.</c>: the step and the two words of the key as decimal strings, and
+/// which non-optimizer entries are layer state (a JSON array of names).</para>
+/// <para>Saving is atomic (<see cref="AtomicFile"/>): a crash mid-save leaves the previous checkpoint intact.
+/// Values round-trip bit for bit: float64 tensors are stored as F64 and float32 tensors as F32.</para>
+/// </remarks>
+public static class Checkpoint
+{
+    /// <summary>The prefix of optimizer-state entries.</summary>
+    public const string OptimizerPrefix = "optimizer.";
+
+    /// <summary>The prefix of the metadata keys this library reserves.</summary>
+    public const string MetadataPrefix = "functional.nets.";
+
+    /// <summary>Metadata key of the format version.</summary>
+    public const string VersionKey = MetadataPrefix + "version";
+
+    /// <summary>Metadata key of <see cref="TrainState.Step"/> (a decimal string).</summary>
+    public const string StepKey = MetadataPrefix + "step";
+
+    /// <summary>Metadata key of <see cref="Key.Hi"/> of <see cref="TrainState.Key"/> (a decimal string).</summary>
+    public const string KeyHiKey = MetadataPrefix + "key.hi";
+
+    /// <summary>Metadata key of <see cref="Key.Lo"/> of <see cref="TrainState.Key"/> (a decimal string).</summary>
+    public const string KeyLoKey = MetadataPrefix + "key.lo";
+
+    /// <summary>Metadata key of the names of the layer-state entries (a JSON array of strings).</summary>
+    public const string LayerStateKey = MetadataPrefix + "layer_state";
+
+    private const string Version = "1";
+
+    /// <summary>Saves <paramref name="state"/> to <paramref name="path"/>, atomically.</summary>
+    /// <param name="path">The file to create or replace (conventionally <c>*.safetensors</c>).</param>
+    /// <param name="state">The training state.</param>
+    /// <param name="metadata">Extra strings for the header (e.g. the model's description); keys may not start with <see cref="MetadataPrefix"/>.</param>
+    public static void Save(string path, TrainState state, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var (tensors, header) = Layout(state, metadata);
+        SafeTensors.Write(path, tensors, header);
+    }
+
+    /// <summary>Writes <paramref name="state"/> as a checkpoint to <paramref name="stream"/> (not atomic; <see cref="Save"/> is).</summary>
+    public static void Write(Stream stream, TrainState state, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var (tensors, header) = Layout(state, metadata);
+        SafeTensors.Write(stream, tensors, header);
+    }
+
+    /// <summary>Loads a checkpoint written by <see cref="Save"/> onto <paramref name="backend"/>.</summary>
+    /// <exception cref="CheckpointException">The file is not a valid safetensors file, or lacks the metadata of a training checkpoint.</exception>
+    public static TrainState Load(string path, Backend backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        using var stream = SafeTensors.OpenRead(path);
+        var header = SafeTensorsHeader.Read(stream, path);
+        var step = ParseInteger(header, StepKey, s => long.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture));
+        var key = new Key(
+            ParseInteger(header, KeyHiKey, s => ulong.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)),
+            ParseInteger(header, KeyLoKey, s => ulong.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)));
+        var layerState = LayerStateNames(header);
+
+        // One pass over the data buffer; if it fails, nothing read is left unreleased.
+        var all = SafeTensors.ReadTensors(stream, header, header.Entries.Select(e => (e.Name, e)).ToList(), backend);
+        var parameters = new List<KeyValuePair<string, Tensor>>();
+        var state = new List<KeyValuePair<string, Tensor>>();
+        var optimizer = new List<KeyValuePair<string, Tensor>>();
+        foreach (var (name, tensor) in all)
+        {
+            if (name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+            {
+                optimizer.Add(KeyValuePair.Create(name[OptimizerPrefix.Length..], tensor));
+            }
+            else if (layerState.Contains(name))
+            {
+                state.Add(KeyValuePair.Create(name, tensor));
+            }
+            else
+            {
+                parameters.Add(KeyValuePair.Create(name, tensor));
+            }
+        }
+
+        return new TrainState(TensorTree.Of(parameters), TensorTree.Of(state), TensorTree.Of(optimizer), step, key);
+    }
+
+    /// <summary>
+    /// Loads only the parameters of a checkpoint (not its layer state or optimizer state). With
+    /// <paramref name="expectedLike"/> (e.g. <c>model.Init(key, backend)</c>) the file's parameters must have
+    /// exactly its leaf names and shapes, checked from the header before any data is read, and come back in
+    /// its order. A safetensors file from elsewhere (no <c>functional.nets.</c> metadata) loads too: every
+    /// entry not under <see cref="OptimizerPrefix"/> counts as a parameter.
+    /// </summary>
+    /// <exception cref="CheckpointException">The file is invalid, or a leaf is missing, extra or of another shape than expected; the message names the file and the leaf.</exception>
+    public static TensorTree LoadParameters(string path, Backend backend, TensorTree? expectedLike = null)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        using var stream = SafeTensors.OpenRead(path);
+        var header = SafeTensorsHeader.Read(stream, path);
+        var layerState = LayerStateNames(header);
+        var inFile = header.Entries
+            .Where(e => !e.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) && !layerState.Contains(e.Name))
+            .ToList();
+        if (expectedLike is null)
+        {
+            return SafeTensors.ReadTensors(stream, header, inFile.Select(e => (e.Name, e)).ToList(), backend);
+        }
+
+        var byName = inFile.ToDictionary(e => e.Name, StringComparer.Ordinal);
+        var selected = new List<(string, SafeTensorsEntry)>(expectedLike.Count);
+        foreach (var (name, like) in expectedLike)
+        {
+            if (!byName.TryGetValue(name, out var entry))
+            {
+                throw new CheckpointException(
+                    path,
+                    name,
+                    $"the expected parameter (shape {like.Shape}) is missing from the file; the file's parameters are {Describe(inFile)}");
+            }
+
+            if (entry.Shape != like.Shape)
+            {
+                throw new CheckpointException(path, name, $"expected shape {like.Shape}, the file has {entry.Shape}");
+            }
+
+            selected.Add((name, entry));
+        }
+
+        var extra = inFile.FirstOrDefault(e => !expectedLike.Contains(e.Name));
+        if (extra is not null)
+        {
+            throw new CheckpointException(
+                path,
+                extra.Name,
+                $"the file has this parameter (shape {extra.Shape}) but the expected tree does not; expected {expectedLike.Describe()}");
+        }
+
+        return SafeTensors.ReadTensors(stream, header, selected, backend);
+    }
+
+    private static (TensorTree Tensors, Dictionary<string, string> Metadata) Layout(TrainState state, IReadOnlyDictionary<string, string>? metadata)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        foreach (var (name, _) in state.Parameters.Concat(state.LayerState))
+        {
+            if (name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Checkpoint: the leaf '{name}' starts with '{OptimizerPrefix}', which marks optimizer state in a checkpoint; rename it", nameof(state));
+            }
+
+            if (state.Parameters.Contains(name) && state.LayerState.Contains(name))
+            {
+                throw new ArgumentException($"Checkpoint: '{name}' names both a parameter and a layer-state leaf", nameof(state));
+            }
+        }
+
+        var header = new Dictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
+        foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
+        {
+            if (key.StartsWith(MetadataPrefix, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Checkpoint: metadata keys starting with '{MetadataPrefix}' are reserved, got '{key}'", nameof(metadata));
+            }
+
+            header[key] = value;
+        }
+
+        header[VersionKey] = Version;
+        header[StepKey] = state.Step.ToString(CultureInfo.InvariantCulture);
+        header[KeyHiKey] = state.Key.Hi.ToString(CultureInfo.InvariantCulture);
+        header[KeyLoKey] = state.Key.Lo.ToString(CultureInfo.InvariantCulture);
+        header[LayerStateKey] = JsonSerializer.Serialize(state.LayerState.Names.ToArray());
+
+        var tensors = TensorTree.Of(
+            state.Parameters
+                .Concat(state.LayerState)
+                .Concat(state.OptimizerState.Select(l => KeyValuePair.Create(OptimizerPrefix + l.Key, l.Value))));
+        return (tensors, header);
+    }
+
+    private static HashSet<string> LayerStateNames(SafeTensorsHeader header)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        if (!header.Metadata.TryGetValue(LayerStateKey, out var json))
+        {
+            return names;
+        }
+
+        string[]? parsed;
+        try
+        {
+            parsed = JsonSerializer.Deserialize<string[]>(json);
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException(header.Path, null, $"metadata '{LayerStateKey}' must be a JSON array of names, got {json}", e);
+        }
+
+        foreach (var name in parsed ?? [])
+        {
+            if (name is null || !header.TryGet(name, out _))
+            {
+                throw new CheckpointException(header.Path, name, $"metadata '{LayerStateKey}' lists this layer-state leaf, but the file has no such entry");
+            }
+
+            names.Add(name);
+        }
+
+        return names;
+    }
+
+    private static T ParseInteger<T>(SafeTensorsHeader header, string key, Func<string, T> parse)
+    {
+        if (!header.Metadata.TryGetValue(key, out var text))
+        {
+            throw new CheckpointException(
+                header.Path,
+                null,
+                $"the __metadata__ has no '{key}', so this is not a training checkpoint written by Checkpoint.Save; read its tensors with Checkpoint.LoadParameters or SafeTensors.Read");
+        }
+
+        try
+        {
+            return parse(text);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw new CheckpointException(header.Path, null, $"metadata '{key}' must be a decimal integer, got '{text}'", e);
+        }
+    }
+
+    private static string Describe(IEnumerable<SafeTensorsEntry> entries)
+    {
+        var list = entries.Select(e => $"{e.Name} {e.Shape}").ToList();
+        return list.Count == 0 ? "(none)" : string.Join(", ", list);
+    }
+}
