@@ -6,7 +6,7 @@ namespace Functional.Nets.Reference;
 /// together with its hand-written vector-Jacobian product (see the classes in Primitives/, each with
 /// its formula). Matrix products go to MathNet.Numerics.
 /// </summary>
-public sealed class ReferenceBackend : Backend
+public sealed partial class ReferenceBackend : Backend
 {
     private ReferenceBackend()
     {
@@ -57,7 +57,7 @@ public sealed class ReferenceBackend : Backend
             }
 
             return [gx];
-        });
+        }, PrimitiveFormulas.Name(op));
     }
 
     /// <inheritdoc />
@@ -68,7 +68,7 @@ public sealed class ReferenceBackend : Backend
         var mapA = Broadcast.IndexMap(a.Shape, resultShape);
         var mapB = Broadcast.IndexMap(b.Shape, resultShape);
         var y = Arithmetic.Forward(op, x, mapA, z, mapB, checked((int)resultShape.Size));
-        return Record(resultShape, y, [a, b], g => Arithmetic.Vjp(op, g, x, mapA, z, mapB));
+        return Record(resultShape, y, [a, b], g => Arithmetic.Vjp(op, g, x, mapA, z, mapB), PrimitiveFormulas.Name(op));
     }
 
     /// <summary>y = s·a + c; VJP ā = s·ȳ.</summary>
@@ -90,7 +90,7 @@ public sealed class ReferenceBackend : Backend
             }
 
             return [gx];
-        });
+        }, "Affine");
     }
 
     /// <inheritdoc />
@@ -99,7 +99,7 @@ public sealed class ReferenceBackend : Backend
         int m = a.Shape[0], k = a.Shape[1], n = b.Shape[1];
         var x = Data(a).Values;
         var z = Data(b).Values;
-        return Record(new Shape(m, n), Reference.MatMul.Forward(x, z, m, k, n), [a, b], g => Reference.MatMul.Vjp(g, x, z, m, k, n));
+        return Record(new Shape(m, n), Reference.MatMul.Forward(x, z, m, k, n), [a, b], g => Reference.MatMul.Vjp(g, x, z, m, k, n), "MatMul");
     }
 
     /// <inheritdoc />
@@ -107,14 +107,19 @@ public sealed class ReferenceBackend : Backend
     {
         int rows = a.Shape[0], cols = a.Shape[1];
         var y = Layout.Transpose(Data(a).Values, rows, cols);
-        return Record(new Shape(cols, rows), y, [a], g => [Layout.Transpose(g, cols, rows)]);
+        return Record(new Shape(cols, rows), y, [a], g => [Layout.Transpose(g, cols, rows)], "Transpose");
     }
 
     /// <summary>yᵢ = a[indicesᵢ] row by row; VJP: ā[indicesᵢ] += ȳᵢ (a scatter-add, so repeated rows sum).</summary>
     public override Tensor Gather(Tensor a, int[] indices)
     {
         var x = Data(a).Values;
-        var rowSize = a.Shape.Rank == 1 ? 1 : checked((int)(a.Size / a.Shape[0]));
+        var rowSize = 1;
+        for (var d = 1; d < a.Shape.Rank; d++)
+        {
+            rowSize *= a.Shape.Dims[d];
+        }
+
         var dims = a.Shape.ToArray();
         dims[0] = indices.Length;
         var y = new double[indices.Length * rowSize];
@@ -135,12 +140,12 @@ public sealed class ReferenceBackend : Backend
             }
 
             return [gx];
-        });
+        }, "Gather");
     }
 
     /// <inheritdoc />
     public override Tensor Reshape(Tensor a, Shape shape) =>
-        Record(shape, Data(a).Values, [a], g => [(double[])g.Clone()]);
+        Record(shape, Data(a).Values, [a], g => [(double[])g.Clone()], "Reshape");
 
     /// <inheritdoc />
     public override Tensor Sum(Tensor a, int[] axes, bool keepDims)
@@ -152,7 +157,7 @@ public sealed class ReferenceBackend : Backend
         var shape = new Shape(outDims);
         var map = Reduction.SumMap(a.Shape, axes);
         var y = Reduction.Sum(Data(a).Values, map, checked((int)shape.Size));
-        return Record(shape, y, [a], g => [Reduction.SumVjp(g, map)]);
+        return Record(shape, y, [a], g => [Reduction.SumVjp(g, map)], "Sum");
     }
 
     /// <inheritdoc />
@@ -160,7 +165,7 @@ public sealed class ReferenceBackend : Backend
     {
         var (outer, n, inner) = SoftmaxPrimitives.Split(a.Shape, axis);
         var y = SoftmaxPrimitives.Softmax(Data(a).Values, outer, n, inner, log: false);
-        return Record(a.Shape, y, [a], g => [SoftmaxPrimitives.SoftmaxVjp(g, y, outer, n, inner)]);
+        return Record(a.Shape, y, [a], g => [SoftmaxPrimitives.SoftmaxVjp(g, y, outer, n, inner)], "Softmax");
     }
 
     /// <inheritdoc />
@@ -168,7 +173,36 @@ public sealed class ReferenceBackend : Backend
     {
         var (outer, n, inner) = SoftmaxPrimitives.Split(a.Shape, axis);
         var y = SoftmaxPrimitives.Softmax(Data(a).Values, outer, n, inner, log: true);
-        return Record(a.Shape, y, [a], g => [SoftmaxPrimitives.LogSoftmaxVjp(g, y, outer, n, inner)]);
+        return Record(a.Shape, y, [a], g => [SoftmaxPrimitives.LogSoftmaxVjp(g, y, outer, n, inner)], "LogSoftmax");
+    }
+
+    /// <summary>
+    /// Eigendecomposition of a symmetric matrix by MathNet.Numerics (<c>Evd</c> with <c>Symmetricity.Symmetric</c>:
+    /// Householder tridiagonalization and the implicit QL algorithm), sorted into ascending eigenvalues.
+    /// Not recorded on the tape: the results are constants, as the contract says.
+    /// </summary>
+    public override (Tensor Eigenvalues, Tensor Eigenvectors) SymmetricEigen(Tensor symmetric)
+    {
+        var n = symmetric.Shape[0];
+
+        // The row-major array read column-major is Aᵀ, which is A for a symmetric matrix: no transpose needed.
+        var evd = new MathNet.Numerics.LinearAlgebra.Double.DenseMatrix(n, n, (double[])Data(symmetric).Values.Clone())
+            .Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
+        var lambda = evd.EigenValues.Select(v => v.Real).ToArray();
+        var order = Enumerable.Range(0, n).OrderBy(i => lambda[i]).ToArray();
+        var vectors = evd.EigenVectors;
+        var values = new double[n];
+        var u = new double[n * n];
+        for (var c = 0; c < n; c++)
+        {
+            values[c] = lambda[order[c]];
+            for (var r = 0; r < n; r++)
+            {
+                u[r * n + c] = vectors[r, order[c]];
+            }
+        }
+
+        return (new Tensor(this, new Shape(n), new ReferenceData(values)), new Tensor(this, new Shape(n, n), new ReferenceData(u)));
     }
 
     /// <summary>
@@ -212,8 +246,11 @@ public sealed class ReferenceBackend : Backend
         t.Payload as ReferenceData
         ?? throw new BackendMismatchException($"the Reference backend was handed a tensor of {t.Backend}; move it with ToBackend(...) first");
 
-    /// <summary>Wraps a result; if an input is on a tape, appends a node carrying the VJP.</summary>
-    private Tensor Record(Shape shape, double[] values, Tensor[] inputs, Func<double[], double[]?[]> vjp)
+    /// <summary>
+    /// Wraps a result; if an input is on a tape, appends a node carrying the VJP and the primitive's
+    /// name (<paramref name="label"/>, shown by traces with its formula from <see cref="PrimitiveFormulas"/>).
+    /// </summary>
+    private Tensor Record(Shape shape, double[] values, Tensor[] inputs, Func<double[], double[]?[]> vjp, string? label = null)
     {
         Tape? tape = null;
         var parents = new Node?[inputs.Length];
@@ -239,6 +276,8 @@ public sealed class ReferenceBackend : Backend
             return new Tensor(this, shape, new ReferenceData(values));
         }
 
-        return new Tensor(this, shape, new ReferenceData(values, tape.Add(values.Length, parents, vjp)));
+        var result = tape.Add(values.Length, parents, vjp, label);
+        tape.Recorder?.Recorded(result, shape, values);
+        return new Tensor(this, shape, new ReferenceData(values, result));
     }
 }

@@ -111,7 +111,9 @@ public sealed partial class TorchBackend
                 UnaryOp.LeakyRelu => LeakyRelu(x, alpha),
                 UnaryOp.Elu => Elu(x, alpha),
                 UnaryOp.Abs => x.abs(),
-                UnaryOp.Square => x.square(),
+                // x·x rather than square(): TorchSharp's square() goes through pow with a temporary Scalar
+                // that the GC may finalize mid-call (the same hazard as add's α; see Binary). Same values, same gradient 2x·ȳ.
+                UnaryOp.Square => x.mul(x),
                 UnaryOp.Sqrt => x.sqrt(),
                 UnaryOp.Softplus => TorchSoftplus.Apply(x),
                 _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown unary op"),
@@ -131,10 +133,15 @@ public sealed partial class TorchBackend
         var y = Native(b, op.ToString());
         try
         {
+            // α = 1 passed explicitly and kept alive by `using`: TorchSharp's add(Tensor) passes a
+            // temporary Scalar that nothing keeps reachable during the native call, so its finalizer can free
+            // it mid-call under GC pressure (libtorch then fails in Scalar::toDouble).
+            using Scalar one = 1.0;
+
             // libtorch broadcasts by the same NumPy rules the core used to compute resultShape.
             var z = op switch
             {
-                BinaryOp.Add => x.add(y),
+                BinaryOp.Add => x.add(y, one),
                 BinaryOp.Sub => x.sub(y),
                 BinaryOp.Mul => x.mul(y),
                 BinaryOp.Div => x.div(y),
@@ -156,12 +163,13 @@ public sealed partial class TorchBackend
         {
             using Scalar s = scale;
             using Scalar c = shift;
+            using Scalar one = 1.0; // explicit α, kept alive (see Binary)
 
             // s·x + c; the shortcuts skip an op whose result would be x exactly (1·x, x + 0).
             TorchTensor y;
             if (scale == 1)
             {
-                y = x.add(c);
+                y = x.add(c, one);
             }
             else if (shift == 0)
             {
@@ -171,7 +179,7 @@ public sealed partial class TorchBackend
             {
                 // In place on the fresh product: mul by a scalar saves nothing autograd needs later.
                 y = x.mul(s);
-                y.add_(c);
+                y.add_(c, one);
             }
 
             return Make(y, a.Shape);

@@ -36,10 +36,11 @@ internal static class TorchSoftplus
     {
         using var scope = torch.NewDisposeScope();
         using Scalar zero = 0.0;
+        using Scalar one = 1.0; // explicit α for add, kept alive during the native call (see TorchBackend.Binary)
         var positive = x.gt(zero);
         var p = x.clamp_min(zero);
         var n = x.clamp_max(zero);
-        var above = p.add(p.neg().exp().log1p());
+        var above = p.add(p.neg().exp().log1p(), one);
         var below = n.exp().log1p();
         return scope.MoveToOuter(torch.where(positive, above, below));
     }

@@ -7,13 +7,14 @@ namespace Functional.Nets.Reference;
 /// </summary>
 internal sealed class Node
 {
-    public Node(Tape tape, int index, int size, Node?[] parents, Func<double[], double[]?[]>? vjp)
+    public Node(Tape tape, int index, int size, Node?[] parents, Func<double[], double[]?[]>? vjp, string? label = null)
     {
         Tape = tape;
         Index = index;
         Size = size;
         Parents = parents;
         Vjp = vjp;
+        Label = label;
     }
 
     public Tape Tape { get; }
@@ -25,6 +26,9 @@ internal sealed class Node
     public Node?[] Parents { get; }
 
     public Func<double[], double[]?[]>? Vjp { get; }
+
+    /// <summary>The primitive's name (<c>MatMul</c>, <c>Sigmoid</c>), for traces; see <see cref="PrimitiveFormulas"/>.</summary>
+    public string? Label { get; }
 }
 
 /// <summary>
@@ -36,13 +40,16 @@ internal sealed class Tape
 {
     private readonly List<Node> nodes = [];
 
+    /// <summary>Watches the tape when a trace asked for it (<see cref="ReferenceBackend.Trace"/>); null otherwise.</summary>
+    public TapeRecorder? Recorder { get; init; }
+
     /// <summary>A variable to differentiate with respect to (no parents, no VJP).</summary>
     public Node Leaf(int size) => Add(size, [], null);
 
     /// <summary>Records a primitive's result.</summary>
-    public Node Add(int size, Node?[] parents, Func<double[], double[]?[]>? vjp)
+    public Node Add(int size, Node?[] parents, Func<double[], double[]?[]>? vjp, string? label = null)
     {
-        var node = new Node(this, nodes.Count, size, parents, vjp);
+        var node = new Node(this, nodes.Count, size, parents, vjp, label);
         nodes.Add(node);
         return node;
     }
@@ -65,6 +72,7 @@ internal sealed class Tape
             }
 
             var contributions = node.Vjp(g);
+            Recorder?.Propagated(node, g, contributions);
             for (var p = 0; p < node.Parents.Length; p++)
             {
                 var parent = node.Parents[p];

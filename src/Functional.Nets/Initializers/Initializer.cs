@@ -18,26 +18,26 @@ public enum FanMode
 public abstract class Initializer
 {
     /// <summary>PyTorch's <c>nn.Linear</c> default: U(−1/√fan_in, 1/√fan_in) for weights and biases.</summary>
-    public static Initializer TorchDefault { get; } = new ScaledUniform("TorchDefault", (fanIn, _) => 1 / Math.Sqrt(fanIn));
+    public static Initializer TorchDefault { get; } = new ScaledUniform("TorchDefault", "TorchDefault", [], (fanIn, _) => 1 / Math.Sqrt(fanIn));
 
     /// <summary>All zeros.</summary>
     public static Initializer Zeros { get; } = new ConstantInit(0);
 
     /// <summary>Glorot and Bengio (2010): U(−a, a), a = gain·√(6 / (fan_in + fan_out)).</summary>
     public static Initializer GlorotUniform(double gain = 1) =>
-        new ScaledUniform($"GlorotUniform(gain={gain:G})", (i, o) => gain * Math.Sqrt(6.0 / (i + o)));
+        new ScaledUniform($"GlorotUniform(gain={gain:G})", "GlorotUniform", [Arg("gain", gain)], (i, o) => gain * Math.Sqrt(6.0 / (i + o)));
 
     /// <summary>Glorot and Bengio (2010): N(0, σ²), σ = gain·√(2 / (fan_in + fan_out)).</summary>
     public static Initializer GlorotNormal(double gain = 1) =>
-        new ScaledNormal($"GlorotNormal(gain={gain:G})", (i, o) => gain * Math.Sqrt(2.0 / (i + o)));
+        new ScaledNormal($"GlorotNormal(gain={gain:G})", "GlorotNormal", [Arg("gain", gain)], (i, o) => gain * Math.Sqrt(2.0 / (i + o)));
 
     /// <summary>He et al. (2015): N(0, σ²), σ = gain/√fan with gain √2 for ReLU.</summary>
     public static Initializer HeNormal(FanMode mode = FanMode.FanIn, double gain = 1.4142135623730951) =>
-        new ScaledNormal($"HeNormal({mode}, gain={gain:G})", (i, o) => gain / Math.Sqrt(mode == FanMode.FanIn ? i : o));
+        new ScaledNormal($"HeNormal({mode}, gain={gain:G})", "HeNormal", [Arg("mode", mode.ToString()), Arg("gain", gain)], (i, o) => gain / Math.Sqrt(mode == FanMode.FanIn ? i : o));
 
     /// <summary>He et al. (2015): U(−a, a), a = gain·√(3/fan) with gain √2 for ReLU (so a = √(6/fan)).</summary>
     public static Initializer HeUniform(FanMode mode = FanMode.FanIn, double gain = 1.4142135623730951) =>
-        new ScaledUniform($"HeUniform({mode}, gain={gain:G})", (i, o) => gain * Math.Sqrt(3.0 / (mode == FanMode.FanIn ? i : o)));
+        new ScaledUniform($"HeUniform({mode}, gain={gain:G})", "HeUniform", [Arg("mode", mode.ToString()), Arg("gain", gain)], (i, o) => gain * Math.Sqrt(3.0 / (mode == FanMode.FanIn ? i : o)));
 
     /// <summary>N(μ, σ²).</summary>
     public static Initializer Normal(double mean = 0, double std = 1)
@@ -64,6 +64,16 @@ public abstract class Initializer
     /// <summary>Every entry equal to <paramref name="value"/>.</summary>
     public static Initializer Constant(double value) => new ConstantInit(value);
 
+    /// <summary>
+    /// The name of the factory that made this initializer (<c>HeNormal</c>, <c>Normal</c>, ...); architecture JSON
+    /// writes it as the initializer's <c>"type"</c>. A user-defined subclass names itself here and registers a reader with
+    /// <c>Serialization.ArchitectureRegistry</c>.
+    /// </summary>
+    public virtual string Kind => GetType().Name;
+
+    /// <summary>The factory's arguments by parameter name (numbers as <see cref="double"/>, enums by name): enough to call it again.</summary>
+    public virtual IReadOnlyList<KeyValuePair<string, object>> Arguments => [];
+
     /// <summary>The values for a tensor of <paramref name="shape"/>, row-major.</summary>
     public abstract double[] Sample(Key key, Shape shape, int fanIn, int fanOut);
 
@@ -71,8 +81,14 @@ public abstract class Initializer
     public Tensor Create(Key key, Shape shape, int fanIn, int fanOut, Backend backend) =>
         backend.FromArray(Sample(key, shape, fanIn, fanOut), shape);
 
-    private sealed class ScaledUniform(string name, Func<int, int, double> bound) : Initializer
+    private static KeyValuePair<string, object> Arg(string name, object value) => new(name, value);
+
+    private sealed class ScaledUniform(string name, string kind, KeyValuePair<string, object>[] arguments, Func<int, int, double> bound) : Initializer
     {
+        public override string Kind => kind;
+
+        public override IReadOnlyList<KeyValuePair<string, object>> Arguments => arguments;
+
         public override double[] Sample(Key key, Shape shape, int fanIn, int fanOut)
         {
             var a = bound(fanIn, fanOut);
@@ -82,8 +98,12 @@ public abstract class Initializer
         public override string ToString() => name;
     }
 
-    private sealed class ScaledNormal(string name, Func<int, int, double> std) : Initializer
+    private sealed class ScaledNormal(string name, string kind, KeyValuePair<string, object>[] arguments, Func<int, int, double> std) : Initializer
     {
+        public override string Kind => kind;
+
+        public override IReadOnlyList<KeyValuePair<string, object>> Arguments => arguments;
+
         public override double[] Sample(Key key, Shape shape, int fanIn, int fanOut)
         {
             var s = std(fanIn, fanOut);
@@ -101,6 +121,10 @@ public abstract class Initializer
 
     private sealed class ShiftedNormal(double mean, double std) : Initializer
     {
+        public override string Kind => "Normal";
+
+        public override IReadOnlyList<KeyValuePair<string, object>> Arguments => [Arg("mean", mean), Arg("std", std)];
+
         public override double[] Sample(Key key, Shape shape, int fanIn, int fanOut)
         {
             var z = key.Normal(checked((int)shape.Size));
@@ -117,6 +141,10 @@ public abstract class Initializer
 
     private sealed class RangeUniform(double low, double high) : Initializer
     {
+        public override string Kind => "Uniform";
+
+        public override IReadOnlyList<KeyValuePair<string, object>> Arguments => [Arg("low", low), Arg("high", high)];
+
         public override double[] Sample(Key key, Shape shape, int fanIn, int fanOut) =>
             key.Uniform(checked((int)shape.Size), low, high);
 
@@ -125,6 +153,10 @@ public abstract class Initializer
 
     private sealed class ConstantInit(double value) : Initializer
     {
+        public override string Kind => value == 0 ? "Zeros" : "Constant";
+
+        public override IReadOnlyList<KeyValuePair<string, object>> Arguments => value == 0 ? [] : [Arg("value", value)];
+
         public override double[] Sample(Key key, Shape shape, int fanIn, int fanOut)
         {
             var v = new double[checked((int)shape.Size)];

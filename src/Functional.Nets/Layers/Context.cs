@@ -18,7 +18,12 @@ public enum Mode
 /// <param name="Key">Randomness for stochastic layers (dropout); containers split it among children.</param>
 public readonly record struct Context(Mode Mode, Key? Key = null)
 {
-    /// <summary>Evaluation mode with no randomness.</summary>
+    /// <summary>
+    /// Evaluation mode with no randomness. Switching a whole model to evaluation is this one argument:
+    /// <c>model.Apply(parameters, state, x, Context.Eval)</c>. Containers pass the mode to every child, so
+    /// dropout and DropConnect become deterministic and batch norm uses its running statistics (and returns
+    /// its state unchanged); nothing in the model or its parameters is modified.
+    /// </summary>
     public static Context Eval => new(Mode.Eval);
 
     /// <summary>Training mode with the given randomness.</summary>

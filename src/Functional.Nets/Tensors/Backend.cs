@@ -61,6 +61,27 @@ public abstract class Backend : IEquatable<Backend>
     public abstract Tensor LogSoftmax(Tensor a, int axis);
 
     /// <summary>
+    /// The eigendecomposition A = U·diag(λ)·Uᵀ of a symmetric [n, n] matrix (the core has checked that it is
+    /// square; symmetry is not checked, and a backend may read only one triangle): the eigenvalues λ [n] in
+    /// ascending order and the orthonormal eigenvectors as the columns of U [n, n], column i belonging to λᵢ,
+    /// each column's sign as the library returns it. Not differentiated: both results are constants to
+    /// <see cref="ValueAndGrad"/> (no gradient flows through them). Used to fit PCA and ZCA whitening.
+    /// </summary>
+    public abstract (Tensor Eigenvalues, Tensor Eigenvectors) SymmetricEigen(Tensor symmetric);
+
+    /// <summary>
+    /// Batch normalization with batch statistics (training mode), fused so that a backend may give it one
+    /// derivative. <paramref name="x"/> has shape [N, C, *] (rank ≥ 2, channels on axis 1: [N, C], [N, C, L],
+    /// [N, C, H, W]); each channel c is normalized over its M = N·(product of the trailing dimensions) entries:
+    /// μ_c = Σ x / M, σ²_c = Σ (x − μ_c)² / M (the biased variance), x̂ = (x − μ_c) / √(σ²_c + ε),
+    /// y = γ_c·x̂ + β_c. <paramref name="gamma"/> and <paramref name="beta"/> have shape [C]. The core has
+    /// checked shapes, backends, M ≥ 1 and ε &gt; 0. Returns y (shape of x), differentiable in x, γ and β, and
+    /// μ and σ² (shape [C]), which are constants to <see cref="ValueAndGrad"/>: they feed only the running
+    /// averages, which are state, not parameters.
+    /// </summary>
+    public abstract (Tensor Output, Tensor Mean, Tensor Variance) BatchNormTrain(Tensor x, Tensor gamma, Tensor beta, double epsilon);
+
+    /// <summary>
     /// Evaluates <paramref name="f"/> at <paramref name="parameters"/>, returning its scalar value, its
     /// auxiliary outputs (e.g. a layer's new state; not differentiated, detached from any graph) and the
     /// gradient of the value with respect to every leaf. The core has checked that the tree is non-empty
@@ -68,6 +89,21 @@ public abstract class Backend : IEquatable<Backend>
     /// </summary>
     public abstract (Tensor Value, TensorTree Aux, TensorTree Gradients) ValueAndGrad(
         Func<TensorTree, (Tensor Value, TensorTree Aux)> f, TensorTree parameters);
+
+    /// <summary>
+    /// Runs a user-defined primitive on <paramref name="inputs"/> (the core has checked arity, backends and that
+    /// <paramref name="outputShape"/> is <see cref="CustomOp.OutputShape"/>'s answer). The default runs
+    /// <see cref="CustomOp.Compose"/>, differentiated like any composition of core operations, and throws
+    /// <see cref="NotSupportedException"/> when the op has none; a backend overrides this to run the op its own
+    /// way (the Reference backend records the op's own forward and VJP on its tape).
+    /// </summary>
+    public virtual Tensor Custom(CustomOp op, IReadOnlyList<Tensor> inputs, Shape outputShape)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        return op.Compose(inputs)
+            ?? throw new NotSupportedException(
+                $"custom op '{op.Name}' has no implementation for {this}: give it a compose function written with core tensor operations, or a backend implementation (e.g. WithTorch on the Torch backend)");
+    }
 
     /// <summary>Opens a <see cref="TensorScope"/> on the calling thread; the default releases nothing.</summary>
     public virtual TensorScope Scope() => new TensorScope.Managed();

@@ -119,6 +119,22 @@ public sealed partial class Tensor
         return Backend.Gather(this, idx);
     }
 
+    /// <summary>
+    /// The eigendecomposition A = U·diag(λ)·Uᵀ of this symmetric [n, n] matrix: eigenvalues [n] in ascending order and
+    /// orthonormal eigenvectors as the columns of U [n, n]. Symmetry is not checked (a backend may read one triangle only).
+    /// Not differentiated: the results are constants to <see cref="Grad.ValueAndGrad"/>.
+    /// </summary>
+    /// <exception cref="ShapeMismatchException">The tensor is not a square matrix with n ≥ 1.</exception>
+    public (Tensor Eigenvalues, Tensor Eigenvectors) SymmetricEigen()
+    {
+        if (Shape.Rank != 2 || Shape[0] != Shape[1] || Shape[0] == 0)
+        {
+            throw new ShapeMismatchException($"symmetric_eigen: expected a square matrix [n, n] with n ≥ 1, got shape {Shape}");
+        }
+
+        return Backend.SymmetricEigen(this);
+    }
+
     /// <summary>The sum of all elements, a scalar.</summary>
     public Tensor Sum() => Backend.Sum(this, Enumerable.Range(0, Shape.Rank).ToArray(), keepDims: false);
 

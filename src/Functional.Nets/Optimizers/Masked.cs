@@ -1,0 +1,74 @@
+namespace Functional.Nets;
+
+/// <summary>
+/// Parameter freezing: runs <see cref="Inner"/> on the trainable leaves only. The inner optimizer sees only
+/// those leaves' gradients and parameters and keeps state only for them (a frozen leaf has no
+/// <c>exp_avg</c>, no momentum); every frozen leaf gets the update u = 0·θ, which is zero for finite θ, so
+/// θ + u = θ and a frozen leaf never changes. Its gradient is ignored (it may even be NaN).
+/// This is what transfer learning needs: freeze a pretrained backbone, train a new head.
+/// </summary>
+/// <remarks>
+/// The state is the inner optimizer's state over the trainable leaves, with the same names it would have
+/// if the frozen leaves did not exist. Which leaves are trainable is decided by name, so a checkpoint of
+/// the state stays valid as long as the predicate does.
+/// </remarks>
+public sealed class Masked : Optimizer
+{
+    /// <summary>Creates the restriction of <paramref name="inner"/> to the leaves for which <paramref name="trainable"/> holds.</summary>
+    public Masked(Optimizer inner, Func<string, bool> trainable, string description = "predicate")
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(trainable);
+        Inner = inner;
+        Trainable = trainable;
+        Description = description;
+    }
+
+    /// <summary>The optimizer applied to the trainable leaves.</summary>
+    public Optimizer Inner { get; }
+
+    /// <summary>Whether the leaf with this name is trained.</summary>
+    public Func<string, bool> Trainable { get; }
+
+    private string Description { get; }
+
+    /// <summary>
+    /// Whether <paramref name="leaf"/> lies under the path <paramref name="prefix"/>: equal to it, or starting
+    /// with it followed by a dot ("0" covers "0.weight" and "0.1.bias" but not "10.weight").
+    /// </summary>
+    public static bool IsUnder(string leaf, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(leaf);
+        ArgumentNullException.ThrowIfNull(prefix);
+        return leaf.StartsWith(prefix, StringComparison.Ordinal)
+            && (leaf.Length == prefix.Length || leaf[prefix.Length] == '.');
+    }
+
+    /// <summary>The trainable leaves of <paramref name="tree"/>; throws if there are none.</summary>
+    public TensorTree Select(TensorTree tree)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        var selected = tree.Where(l => Trainable(l.Key)).ToList();
+        if (selected.Count == 0)
+        {
+            throw new ArgumentException($"Masked({Description}): no leaf is trainable; leaves: {tree.Describe()}");
+        }
+
+        return TensorTree.Of(selected);
+    }
+
+    /// <inheritdoc />
+    public override TensorTree Init(TensorTree parameters) => Inner.Init(Select(parameters));
+
+    /// <inheritdoc />
+    public override (TensorTree Updates, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
+    {
+        var (inner, next) = Inner.Update(Select(gradients), state, Select(parameters));
+        var updates = gradients.Select(l =>
+            KeyValuePair.Create(l.Key, inner.TryGet(l.Key, out var u) ? u : parameters[l.Key] * 0.0));
+        return (TensorTree.Of(updates), next);
+    }
+
+    /// <inheritdoc />
+    public override string Describe() => $"Masked({Inner.Describe()}, trainable: {Description})";
+}

@@ -1,0 +1,65 @@
+namespace Functional.Nets.Serialization;
+
+/// <summary>
+/// The library's own layers and initializers in architecture JSON. A new layer joins the format with
+/// one entry in <see cref="Layers"/> (tests/Properties round-trips every entry).
+/// </summary>
+internal static class BuiltInKinds
+{
+    public static IEnumerable<LayerKind> Layers =>
+    [
+        LayerKind.Of<Sequential>("Sequential", r => new Sequential(r.Layers("layers")), (s, w) => w.Layers("layers", s.Layers)),
+        LayerKind.Of<Dense>(
+            "Dense",
+            r => new Dense(r.Int("inputs"), r.Int("outputs"), r.Bool("bias", true), r.Initializer("weightInit"), r.Initializer("biasInit")),
+            (d, w) =>
+            {
+                w.Int("inputs", d.Inputs).Int("outputs", d.Outputs).Bool("bias", d.HasBias).Initializer("weightInit", d.WeightInit);
+                if (d.HasBias)
+                {
+                    w.Initializer("biasInit", d.BiasInit);
+                }
+            }),
+        LayerKind.Plain<Identity>("Identity"),
+        LayerKind.Plain<Sigmoid>("Sigmoid"),
+        LayerKind.Plain<Tanh>("Tanh"),
+        LayerKind.Plain<ReLU>("ReLU"),
+        LayerKind.Of<LeakyReLU>("LeakyReLU", r => new LeakyReLU(r.Double("alpha", 0.01)), (l, w) => w.Double("alpha", l.Alpha)),
+        LayerKind.Of<ELU>("ELU", r => new ELU(r.Double("alpha", 1.0)), (l, w) => w.Double("alpha", l.Alpha)),
+        LayerKind.Plain<Softmax>("Softmax"),
+        LayerKind.Plain<LogSoftmax>("LogSoftmax"),
+        LayerKind.Of<Dropout>("Dropout", r => new Dropout(r.Double("p", 0.5), r.Enum("kind", DropoutKind.Inverted)), (d, w) => w.Double("p", d.P).Enum("kind", d.Kind)),
+        LayerKind.Of<DropConnect>(
+            "DropConnect",
+            r => new DropConnect(
+                r.Int("inputs"), r.Int("outputs"), r.Double("p", 0.5), r.Enum("kind", DropoutKind.Inverted), r.Bool("bias", true),
+                r.Initializer("weightInit"), r.Initializer("biasInit")),
+            (d, w) =>
+            {
+                w.Int("inputs", d.Inputs).Int("outputs", d.Outputs).Double("p", d.P).Enum("kind", d.Kind).Bool("bias", d.HasBias)
+                    .Initializer("weightInit", d.WeightInit);
+                if (d.HasBias)
+                {
+                    w.Initializer("biasInit", d.BiasInit);
+                }
+            }),
+        LayerKind.Of<BatchNorm>(
+            "BatchNorm",
+            r => new BatchNorm(r.Int("features"), r.Double("momentum", 0.1), r.Double("epsilon", 1e-5), r.Bool("affine", true), r.Bool("trackRunningStats", true)),
+            (b, w) => w.Int("features", b.Features).Double("momentum", b.Momentum).Double("epsilon", b.Epsilon).Bool("affine", b.Affine).Bool("trackRunningStats", b.TrackRunningStats)),
+    ];
+
+    /// <summary>The factories of <see cref="Initializer"/>, with the same argument names and defaults.</summary>
+    public static IEnumerable<InitializerKind> Initializers =>
+    [
+        new("TorchDefault", _ => Initializer.TorchDefault),
+        new("Zeros", _ => Initializer.Zeros),
+        new("Constant", r => Initializer.Constant(r.Double("value"))),
+        new("Normal", r => Initializer.Normal(r.Double("mean", 0), r.Double("std", 1))),
+        new("Uniform", r => Initializer.Uniform(r.Double("low", 0), r.Double("high", 1))),
+        new("GlorotUniform", r => Initializer.GlorotUniform(r.Double("gain", 1))),
+        new("GlorotNormal", r => Initializer.GlorotNormal(r.Double("gain", 1))),
+        new("HeNormal", r => Initializer.HeNormal(r.Enum("mode", FanMode.FanIn), r.Double("gain", Math.Sqrt(2)))),
+        new("HeUniform", r => Initializer.HeUniform(r.Enum("mode", FanMode.FanIn), r.Double("gain", Math.Sqrt(2)))),
+    ];
+}

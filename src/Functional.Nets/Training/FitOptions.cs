@@ -1,0 +1,39 @@
+namespace Functional.Nets;
+
+/// <summary>Settings of <see cref="Trainer.Fit"/>.</summary>
+public sealed record FitOptions
+{
+    /// <summary>Epochs to run (a full pass over the training data each).</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>Samples per training batch.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>What to do with the last, partial batch of an epoch.</summary>
+    public LastBatch LastBatch { get; init; } = LastBatch.Keep;
+
+    /// <summary>Samples per evaluation batch (no gradients, so larger is fine).</summary>
+    public int EvaluationBatchSize { get; init; } = 500;
+
+    /// <summary>Whether a NaN or infinite training loss stops the run with <see cref="NonFiniteException"/>.</summary>
+    public bool RequireFiniteLoss { get; init; } = true;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (Epochs < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "FitOptions: Epochs must be ≥ 0");
+        }
+
+        if (BatchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "FitOptions: BatchSize must be ≥ 1");
+        }
+
+        if (EvaluationBatchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(EvaluationBatchSize), EvaluationBatchSize, "FitOptions: EvaluationBatchSize must be ≥ 1");
+        }
+    }
+}

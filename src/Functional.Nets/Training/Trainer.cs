@@ -1,0 +1,123 @@
+namespace Functional.Nets;
+
+/// <summary>
+/// Training as functions: <see cref="Step"/> maps (state, batch) to (state′, metrics) and mutates
+/// nothing; <see cref="Evaluate"/> measures a dataset in evaluation mode; <see cref="Fit"/> is a loop
+/// of steps with epochs, validation, history and callbacks on top.
+/// </summary>
+/// <remarks>
+/// Memory: each step runs inside the backend's <see cref="TensorScope"/>, so gradients and
+/// intermediates are released when it ends; only the new state and the loss survive. <see cref="Fit"/>
+/// releases every state it created once the next one exists (never the state you passed in).
+/// </remarks>
+public sealed partial class Trainer
+{
+    /// <summary>Creates a trainer for <paramref name="model"/> with <paramref name="loss"/> and <paramref name="optimizer"/>.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="loss">The data loss.</param>
+    /// <param name="optimizer">The optimizer.</param>
+    /// <param name="penalty">An optional penalty on the parameters added to the loss (e.g. λ·L2).</param>
+    public Trainer(Layer model, LossFunction loss, Optimizer optimizer, Func<TensorTree, Tensor>? penalty = null)
+    {
+        Model = model;
+        Loss = loss;
+        Optimizer = optimizer;
+        Penalty = penalty;
+    }
+
+    /// <summary>The model.</summary>
+    public Layer Model { get; }
+
+    /// <summary>The data loss.</summary>
+    public LossFunction Loss { get; }
+
+    /// <summary>The optimizer.</summary>
+    public Optimizer Optimizer { get; }
+
+    /// <summary>The optional parameter penalty.</summary>
+    public Func<TensorTree, Tensor>? Penalty { get; }
+
+    /// <summary>A fresh training state for this trainer's model and optimizer.</summary>
+    public TrainState Init(Key key, Backend backend) => TrainState.Create(Model, Optimizer, key, backend);
+
+    /// <summary>
+    /// One pure training step: the loss and its gradient at <paramref name="state"/>'s parameters on
+    /// <paramref name="batch"/> (training mode, key <see cref="TrainState.StepKey"/>), one optimizer update,
+    /// the layers' new state, and the step count plus one.
+    /// </summary>
+    /// <param name="state">The current state; not modified, still valid afterwards.</param>
+    /// <param name="batch">The batch.</param>
+    /// <param name="requireFiniteLoss">If true, a NaN or infinite loss throws <see cref="NonFiniteException"/> naming the step.</param>
+    public (TrainState State, StepMetrics Metrics) Step(TrainState state, Batch batch, bool requireFiniteLoss = false)
+    {
+        var backend = BackendOf(state);
+        using var scope = backend.Scope();
+        var context = Context.Train(state.StepKey);
+        var (loss, aux, grads) = Grad.ValueAndGradWithAux(
+            p =>
+            {
+                var (y, layerState) = Model.Apply(p, state.LayerState, batch.Inputs, context);
+                var l = Loss(y, batch.Targets);
+                if (Penalty is not null)
+                {
+                    l += Penalty(p);
+                }
+
+                return (l, TensorTree.Nest([(OutputLeaf, TensorTree.Of((OutputLeaf, y))), (StateLeaf, layerState)]));
+            },
+            state.Parameters);
+
+        var value = loss.Item();
+        if (requireFiniteLoss && !double.IsFinite(value))
+        {
+            throw new NonFiniteException($"the loss at step {state.Step} is {value} ({Model.Describe()}, {Optimizer.Describe()}, batch of {batch.Inputs.Shape[0]})");
+        }
+
+        var correct = batch.Labels is { } labels ? Metrics.CountCorrect(aux.Child(OutputLeaf)[OutputLeaf], labels) : (int?)null;
+        var (parameters, optimizerState) = Optimizer.Step(grads, state.OptimizerState, state.Parameters);
+        var next = state with
+        {
+            Parameters = scope.Keep(parameters),
+            LayerState = scope.Keep(aux.Child(StateLeaf)),
+            OptimizerState = scope.Keep(optimizerState),
+            Step = state.Step + 1,
+        };
+        return (next, new StepMetrics(value, correct, batch.Inputs.Shape[0]));
+    }
+
+    /// <summary>Mean loss (and accuracy, with labels) over <paramref name="data"/> in evaluation mode; nothing is updated.</summary>
+    public StepMetrics Evaluate(TrainState state, Dataset data, int batchSize = 256)
+    {
+        var backend = BackendOf(state);
+        double total = 0;
+        int? correct = data.Labels is null ? null : 0;
+        using var batches = data.Batches(batchSize, shuffle: null, LastBatch.Keep).GetEnumerator();
+        while (true)
+        {
+            // The scope opens before the batch is gathered, so the batch is released with the step's intermediates.
+            using var scope = backend.Scope();
+            if (!batches.MoveNext())
+            {
+                break;
+            }
+
+            var batch = batches.Current;
+            var (y, _) = Model.Apply(state.Parameters, state.LayerState, batch.Inputs, Context.Eval);
+            total += Loss(y, batch.Targets).Item() * batch.Inputs.Shape[0];
+            if (batch.Labels is { } labels)
+            {
+                correct += Metrics.CountCorrect(y, labels);
+            }
+        }
+
+        return new StepMetrics(total / data.Count, correct, data.Count);
+    }
+
+    private const string OutputLeaf = "output";
+    private const string StateLeaf = "state";
+
+    private static Backend BackendOf(TrainState state) =>
+        state.Parameters.Count > 0
+            ? state.Parameters[0].Value.Backend
+            : throw new ArgumentException("Trainer: the model has no parameters to train");
+}

@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using FsCheck;
+using FsCheck.Fluent;
+using Functional.Nets.Reference;
+using Xunit.Abstractions;
+
+namespace Functional.Nets.Tests.GradChecks;
+
+/// <summary>
+/// Fast mode (random directional derivatives) reaches the same verdict as full mode (every entry): on generated
+/// primitives, correct and broken, and on generated small networks whose activation is a generated custom op,
+/// correct or broken.
+/// </summary>
+public sealed class FastModeTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Fast_mode_agrees_with_full_mode_on_generated_primitives()
+    {
+        int cases = 0, agree = 0, failedBoth = 0;
+        var disagreements = new ConcurrentBag<string>();
+        Law.Check(PrimitiveCase.Either, c =>
+        {
+            var key = Key.FromSeed(c.Seed);
+            var full = Functional.Nets.GradCheck.Op(c.Op(), c.InputShapes, key);
+            var fast = Functional.Nets.GradCheck.Op(c.Op(), c.InputShapes, key, GradCheckOptions.Float64.AsFast());
+            Assert.All(fast.Rows, r => Assert.Equal(GradCheckMethod.DirectionalDerivatives, r.Method));
+            Interlocked.Increment(ref cases);
+            if (full.Passed == fast.Passed)
+            {
+                Interlocked.Increment(ref agree);
+                if (!full.Passed)
+                {
+                    Interlocked.Increment(ref failedBoth);
+                }
+            }
+            else
+            {
+                disagreements.Add($"{c}: full {(full.Passed ? "passed" : "failed")}, fast {(fast.Passed ? "passed" : "failed")}\n{full}\n{fast}");
+            }
+        }, 500);
+
+        output.WriteLine($"primitives: fast and full agree on {agree} of {cases} cases ({failedBoth} failed by both)");
+        Assert.True(disagreements.IsEmpty, string.Join("\n", disagreements.Take(3)));
+    }
+
+    [Fact]
+    public void Fast_mode_agrees_with_full_mode_on_generated_networks_with_a_custom_activation()
+    {
+        int cases = 0, failedBoth = 0;
+        var disagreements = new ConcurrentBag<string>();
+        Law.Check(NetworkWithCustomActivation.Arbitrary, n =>
+        {
+            var backend = ReferenceBackend.Instance;
+            var (loss, parameters) = n.Build(backend);
+            var full = Functional.Nets.GradCheck.Check(loss, parameters);
+            var fast = Functional.Nets.GradCheck.Check(loss, parameters, GradCheckOptions.Float64.AsFast() with { Key = Key.FromSeed(n.Seed) });
+            Interlocked.Increment(ref cases);
+            if (full.Passed != fast.Passed)
+            {
+                disagreements.Add($"{n}: full {(full.Passed ? "passed" : "failed")}, fast {(fast.Passed ? "passed" : "failed")}\n{full}\n{fast}");
+            }
+            else if (!full.Passed)
+            {
+                Interlocked.Increment(ref failedBoth);
+            }
+
+            // A correct network passes; a planted error in the activation fails (both modes, as just checked).
+            Assert.True(full.Passed == (n.Activation.Error == PlantedError.None), $"{n}:\n{full}");
+        }, 200);
+
+        output.WriteLine($"networks: fast and full agree on {cases - disagreements.Count} of {cases} cases ({failedBoth} failed by both)");
+        Assert.True(disagreements.IsEmpty, string.Join("\n", disagreements.Take(3)));
+    }
+
+    [Fact]
+    public void Fast_mode_evaluates_the_loss_twice_per_direction_whatever_the_size()
+    {
+        var backend = ReferenceBackend.Instance;
+        var model = new Sequential(new Dense(30, 40), new Tanh(), new Dense(40, 3));
+        var parameters = model.Init(Key.FromSeed(1), backend);
+        var x = backend.FromArray(Key.FromSeed(2).Normal(8 * 30), 8, 30);
+        var y = backend.FromArray(Key.FromSeed(3).Normal(8 * 3), 8, 3);
+        var evaluations = 0;
+        Tensor Loss(TensorTree p)
+        {
+            Interlocked.Increment(ref evaluations);
+            return Losses.MeanSquaredError(model.Apply(p, x), y);
+        }
+
+        var options = GradCheckOptions.Float64.AsFast() with { Directions = 2 };
+        var report = Functional.Nets.GradCheck.Check(Loss, parameters, options);
+        Assert.True(report.Passed, report.ToString());
+
+        // One ValueAndGrad, then 2 evaluations per direction: (2 random + 1 along the gradient) × (4 leaves + 1 overall).
+        Assert.Equal(1 + 2 * 3 * (parameters.Count + 1), evaluations);
+        Assert.All(report.Rows, r => Assert.Equal(3, r.Checked));
+        Assert.Equal(parameters.Count + 1, report.Rows.Count);
+        Assert.Equal("(all)", report.Rows[^1].Leaf);
+        Assert.Equal(parameters.ParameterCount, report.Rows[^1].Shape.Size);
+    }
+}
+
+/// <summary>A generated network Dense → custom activation (a generated elementwise primitive) → Dense with an MSE loss.</summary>
+/// <param name="Seed">Seed of parameters and data.</param>
+/// <param name="Inputs">Input width (1–6).</param>
+/// <param name="Hidden">Hidden width (1–8).</param>
+/// <param name="Batch">Rows (1–5).</param>
+/// <param name="Activation">The elementwise primitive (chain or product), correct or with a planted error.</param>
+public sealed record NetworkWithCustomActivation(int Seed, int Inputs, int Hidden, int Batch, PrimitiveCase Activation)
+{
+    /// <summary>The arbitrary: half the activations correct, half with a planted error.</summary>
+    public static Arbitrary<NetworkWithCustomActivation> Arbitrary { get; } = Arb.From(
+        from seed in Gen.Choose(0, int.MaxValue)
+        from inputs in Gen.Choose(1, 6)
+        from hidden in Gen.Choose(1, 8)
+        from batch in Gen.Choose(1, 5)
+        from activation in PrimitiveCase.Either.Generator
+        where activation.Kind is PrimitiveKind.Chain or PrimitiveKind.Product
+        select new NetworkWithCustomActivation(seed, inputs, hidden, batch, activation));
+
+    /// <summary>The loss and the initial parameters on <paramref name="backend"/>.</summary>
+    public (Func<TensorTree, Tensor> Loss, TensorTree Parameters) Build(Backend backend)
+    {
+        var model = new Sequential(new Dense(Inputs, Hidden), new CustomActivation(Activation.Op()), new Dense(Hidden, 2));
+        var x = backend.FromArray(Key.FromSeed(Seed).Fold(1).Normal(Batch * Inputs), Batch, Inputs);
+        var y = backend.FromArray(Key.FromSeed(Seed).Fold(2).Normal(Batch * 2), Batch, 2);
+        return (p => Losses.MeanSquaredError(model.Apply(p, x), y), model.Init(Key.FromSeed(Seed), backend));
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"Dense({Inputs}→{Hidden}) · {Activation} · Dense({Hidden}→2), batch {Batch}, seed {Seed}";
+}

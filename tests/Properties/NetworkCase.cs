@@ -1,0 +1,457 @@
+using System.Globalization;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Functional.Nets.Tests;
+
+/// <summary>The activations the generators draw from.</summary>
+public enum ActivationKind
+{
+    Identity,
+    Sigmoid,
+    Tanh,
+    ReLU,
+    LeakyReLU,
+    ELU,
+    Softmax,
+    LogSoftmax,
+}
+
+/// <summary>The losses the generators draw from.</summary>
+public enum LossKind
+{
+    MeanSquaredError,
+    HalfSquaredError,
+
+    /// <summary>Binary cross-entropy on probabilities: the last activation is forced to Sigmoid.</summary>
+    BinaryCrossEntropy,
+    BinaryCrossEntropyWithLogits,
+    SoftmaxCrossEntropyWithIndices,
+    SoftmaxCrossEntropyWithProbabilities,
+}
+
+/// <summary>An optional weight penalty added to the loss (covers the Abs and Square primitives).</summary>
+public enum PenaltyKind
+{
+    None,
+    L1,
+    L2,
+}
+
+/// <summary>An activation with its hyperparameter.</summary>
+/// <param name="Kind">Which function.</param>
+/// <param name="Alpha">α for LeakyReLU (in [0, 1)) and ELU (in (0, 2]); ignored otherwise.</param>
+public sealed record ActivationSpec(ActivationKind Kind, double Alpha = 0)
+{
+    /// <summary>Whether the function has a kink (a jump in its derivative) at 0.</summary>
+    public bool HasKink => Kind is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.ELU;
+
+    /// <summary>The layer value.</summary>
+    public Layer Build() => Kind switch
+    {
+        ActivationKind.Identity => new Identity(),
+        ActivationKind.Sigmoid => new Sigmoid(),
+        ActivationKind.Tanh => new Tanh(),
+        ActivationKind.ReLU => new ReLU(),
+        ActivationKind.LeakyReLU => new LeakyReLU(Alpha),
+        ActivationKind.ELU => new ELU(Alpha),
+        ActivationKind.Softmax => new Softmax(),
+        ActivationKind.LogSoftmax => new LogSoftmax(),
+        _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "unknown activation"),
+    };
+
+    /// <inheritdoc />
+    public override string ToString() => Build().Describe();
+}
+
+/// <summary>
+/// A generated test case: a multilayer perceptron (Dense, activation, Dense, activation, ...), a
+/// batch of inputs, a loss with its targets and an optional penalty, all drawn deterministically
+/// from <see cref="Seed"/> through <see cref="Key.FromSeed(long)"/>, so the case reproduces from its
+/// printed form on every backend.
+/// </summary>
+public sealed class NetworkCase
+{
+    private NetworkCase(long seed, int inputWidth, int batch, int[] widths, ActivationSpec[] activations, LossKind loss, PenaltyKind penalty, double penaltyWeight)
+    {
+        if (widths.Length != activations.Length || widths.Length == 0)
+        {
+            throw new ArgumentException("a network case needs as many activations as Dense layers, at least one");
+        }
+
+        if (loss == LossKind.BinaryCrossEntropy)
+        {
+            // Binary cross-entropy takes probabilities: the network must end in a sigmoid.
+            activations = [.. activations];
+            activations[^1] = new ActivationSpec(ActivationKind.Sigmoid);
+        }
+
+        Seed = seed;
+        InputWidth = inputWidth;
+        Batch = batch;
+        Widths = widths;
+        Activations = activations;
+        Loss = loss;
+        Penalty = penalty;
+        PenaltyWeight = penalty == PenaltyKind.None ? 0 : penaltyWeight;
+    }
+
+    /// <summary>The seed every random number of the case comes from.</summary>
+    public long Seed { get; }
+
+    /// <summary>The number of input features.</summary>
+    public int InputWidth { get; }
+
+    /// <summary>The batch size.</summary>
+    public int Batch { get; }
+
+    /// <summary>The output width of each Dense layer.</summary>
+    public IReadOnlyList<int> Widths { get; }
+
+    /// <summary>The activation after each Dense layer.</summary>
+    public IReadOnlyList<ActivationSpec> Activations { get; }
+
+    /// <summary>The loss.</summary>
+    public LossKind Loss { get; }
+
+    /// <summary>The penalty added to the loss.</summary>
+    public PenaltyKind Penalty { get; }
+
+    /// <summary>The penalty's weight λ.</summary>
+    public double PenaltyWeight { get; }
+
+    /// <summary>The number of Dense layers.</summary>
+    public int Depth => Widths.Count;
+
+    /// <summary>The largest width, inputs included.</summary>
+    public int MaxWidth => Math.Max(InputWidth, Widths.Max());
+
+    /// <summary>The output width (classes for the cross-entropies).</summary>
+    public int OutputWidth => Widths[^1];
+
+    /// <summary>The FsCheck arbitrary: generator and shrinker of cases.</summary>
+    public static Arbitrary<NetworkCase> Arbitrary { get; } = Arb.From(Generator(), Shrink);
+
+    /// <summary>Creates a case (normalizing it: BCE forces a final sigmoid).</summary>
+    public static NetworkCase Create(long seed, int inputWidth, int batch, int[] widths, ActivationSpec[] activations, LossKind loss, PenaltyKind penalty = PenaltyKind.None, double penaltyWeight = 0) =>
+        new(seed, inputWidth, batch, widths, activations, loss, penalty, penaltyWeight);
+
+    /// <summary>The model: Dense(in→w₁), act₁, Dense(w₁→w₂), act₂, ... (Dense i at position 2i).</summary>
+    public Sequential Model()
+    {
+        var layers = new List<Layer>();
+        var input = InputWidth;
+        for (var i = 0; i < Depth; i++)
+        {
+            layers.Add(new Dense(input, Widths[i]));
+            layers.Add(Activations[i].Build());
+            input = Widths[i];
+        }
+
+        return new Sequential(layers);
+    }
+
+    /// <summary>The model's layers as <see cref="Layer.Describe"/> gives them.</summary>
+    public string Architecture => string.Join(", ", Model().Layers.Select(l => l.Describe()));
+
+    /// <summary>The parameters, drawn from the case's key (the same values on every backend, rounded to its dtype).</summary>
+    public TensorTree Parameters(Backend backend) => Model().Init(Root.Fold(0), backend);
+
+    /// <summary>The inputs [batch, inputWidth], standard normal, drawn from the case's key.</summary>
+    public Tensor Input(Backend backend) => backend.FromArray(Root.Fold(1).Normal(Batch * InputWidth), new Shape(Batch, InputWidth));
+
+    /// <summary>The loss as a function of the network's output, with its targets on <paramref name="backend"/>.</summary>
+    public Func<Tensor, Tensor> LossFunction(Backend backend)
+    {
+        var key = Root.Fold(2);
+        var n = Batch * OutputWidth;
+        var shape = new Shape(Batch, OutputWidth);
+        switch (Loss)
+        {
+            case LossKind.MeanSquaredError:
+                {
+                    var target = backend.FromArray(key.Normal(n), shape);
+                    return y => Losses.MeanSquaredError(y, target);
+                }
+
+            case LossKind.HalfSquaredError:
+                {
+                    var target = backend.FromArray(key.Normal(n), shape);
+                    return y => Losses.HalfSquaredError(y, target);
+                }
+
+            case LossKind.BinaryCrossEntropy:
+                {
+                    var target = backend.FromArray(key.Uniform(n), shape);
+                    return p => Losses.BinaryCrossEntropy(p, target);
+                }
+
+            case LossKind.BinaryCrossEntropyWithLogits:
+                {
+                    var target = backend.FromArray(key.Uniform(n), shape);
+                    return z => Losses.BinaryCrossEntropyWithLogits(z, target);
+                }
+
+            case LossKind.SoftmaxCrossEntropyWithIndices:
+                {
+                    var classes = ClassIndices();
+                    return z => Losses.SoftmaxCrossEntropy(z, classes);
+                }
+
+            case LossKind.SoftmaxCrossEntropyWithProbabilities:
+                {
+                    var target = backend.FromArray(TargetProbabilities(), shape);
+                    return z => Losses.SoftmaxCrossEntropy(z, target);
+                }
+
+            default:
+                throw new InvalidOperationException($"unknown loss {Loss}");
+        }
+    }
+
+    /// <summary>The class indices for <see cref="LossKind.SoftmaxCrossEntropyWithIndices"/>.</summary>
+    public int[] ClassIndices() =>
+        Root.Fold(2).Uniform(Batch).Select(u => Math.Min(OutputWidth - 1, (int)(u * OutputWidth))).ToArray();
+
+    /// <summary>Target rows on the simplex (softmax of 2·N(0, 1)) for <see cref="LossKind.SoftmaxCrossEntropyWithProbabilities"/>.</summary>
+    public double[] TargetProbabilities()
+    {
+        var z = Root.Fold(2).Normal(Batch * OutputWidth);
+        var t = new double[z.Length];
+        for (var r = 0; r < Batch; r++)
+        {
+            var row = z.AsSpan(r * OutputWidth, OutputWidth);
+            var m = double.NegativeInfinity;
+            foreach (var v in row)
+            {
+                m = Math.Max(m, 2 * v);
+            }
+
+            double s = 0;
+            for (var j = 0; j < OutputWidth; j++)
+            {
+                t[r * OutputWidth + j] = Math.Exp(2 * row[j] - m);
+                s += t[r * OutputWidth + j];
+            }
+
+            for (var j = 0; j < OutputWidth; j++)
+            {
+                t[r * OutputWidth + j] /= s;
+            }
+        }
+
+        return t;
+    }
+
+    /// <summary>The penalty of the parameters (λ·Σ|w| or λ·Σw²), or null when there is none.</summary>
+    public Tensor? PenaltyOf(TensorTree parameters) => Penalty switch
+    {
+        PenaltyKind.None => null,
+        PenaltyKind.L1 => Penalties.L1(parameters) * PenaltyWeight,
+        PenaltyKind.L2 => Penalties.L2(parameters) * PenaltyWeight,
+        _ => throw new InvalidOperationException($"unknown penalty {Penalty}"),
+    };
+
+    /// <summary>The training objective on <paramref name="backend"/>: loss(model(p, x)) + penalty(p).</summary>
+    public Func<TensorTree, Tensor> Objective(Backend backend)
+    {
+        var model = Model();
+        var x = Input(backend);
+        var loss = LossFunction(backend);
+        return p =>
+        {
+            var value = loss(model.Apply(p, x));
+            var penalty = PenaltyOf(p);
+            return penalty is null ? value : value + penalty;
+        };
+    }
+
+    /// <summary>
+    /// Evaluates the objective layer by layer, returning also the pre-activation (the Dense output)
+    /// of every kinked activation, from which <see cref="KinkSignature"/> is read. The same
+    /// arithmetic as <see cref="Objective"/>: Sequential applies its children in this order.
+    /// </summary>
+    public (double Loss, List<double[]> KinkedPreActivations) Evaluate(TensorTree parameters, Tensor x, Func<Tensor, Tensor> loss)
+    {
+        var model = Model();
+        var pre = new List<double[]>();
+        var h = x;
+        for (var i = 0; i < model.Layers.Count; i++)
+        {
+            var name = i.ToString(CultureInfo.InvariantCulture);
+            var layer = model.Layers[i];
+            var (y, _) = layer.Apply(parameters.Child(name), TensorTree.Empty, h, Context.Eval);
+            if (i % 2 == 1 && Activations[i / 2].HasKink)
+            {
+                pre.Add(h.ToArray());
+            }
+
+            h = y;
+        }
+
+        var value = loss(h);
+        var penalty = PenaltyOf(parameters);
+        return ((penalty is null ? value : value + penalty).Item(), pre);
+    }
+
+    /// <summary>
+    /// The magnitude from which the output is made, for the floor of output comparisons: the largest
+    /// Σⱼ |Wᵢⱼ||hₙⱼ| + |bᵢ| of the last Dense layer (h its input), times the last activation's largest
+    /// slope in ∞-norm (1 for Identity, Tanh, ReLU, LeakyReLU; ¼ for Sigmoid; max(1, α) for ELU; ½ for
+    /// Softmax, ‖diag(y) − yyᵀ‖∞ ≤ ½; 2 for LogSoftmax, ‖I − 1yᵀ‖∞ ≤ 2). Rounding errors of a dot product
+    /// are bounded relative to Σ|wⱼxⱼ|, not to |Σwⱼxⱼ| (Higham, Accuracy and Stability, §3.1): where the
+    /// output cancels to nearly zero, its own size is the wrong yardstick.
+    /// </summary>
+    public double OutputMagnitude(TensorTree parameters, Tensor input)
+    {
+        var model = Model();
+        var last = 2 * (Depth - 1);
+        var h = input;
+        for (var i = 0; i < last; i++)
+        {
+            h = model.Layers[i].Apply(parameters.Child(i.ToString(CultureInfo.InvariantCulture)), TensorTree.Empty, h, Context.Eval).Output;
+        }
+
+        var x = h.ToArray();
+        var prefix = last.ToString(CultureInfo.InvariantCulture);
+        var w = parameters[prefix + ".weight"].ToArray();
+        var b = parameters[prefix + ".bias"].ToArray();
+        int rows = h.Shape[0], n = h.Shape[1], m = b.Length;
+        double g = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            for (var i = 0; i < m; i++)
+            {
+                var s = Math.Abs(b[i]);
+                for (var j = 0; j < n; j++)
+                {
+                    s += Math.Abs(w[i * n + j] * x[r * n + j]);
+                }
+
+                g = Math.Max(g, s);
+            }
+        }
+
+        var slope = Activations[^1].Kind switch
+        {
+            ActivationKind.Sigmoid => 0.25,
+            ActivationKind.ELU => Math.Max(1, Activations[^1].Alpha),
+            ActivationKind.Softmax => 0.5,
+            ActivationKind.LogSoftmax => 2,
+            _ => 1,
+        };
+        return slope * g;
+    }
+
+    /// <summary>Which side of its kink every kinked pre-activation lies on (true for x &gt; 0).</summary>
+    public static bool[] KinkSignature(List<double[]> kinkedPreActivations) =>
+        kinkedPreActivations.SelectMany(a => a.Select(v => v > 0)).ToArray();
+
+    /// <summary>The case in one line: the seed, the shapes, the layers (via Describe), the loss.</summary>
+    public override string ToString() =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"NetworkCase(seed {Seed}, input [{Batch}, {InputWidth}], layers [{Architecture}], loss {Loss}{(Penalty == PenaltyKind.None ? "" : $" + {PenaltyWeight:G}·{Penalty}")})");
+
+    private Key Root => Key.FromSeed(Seed);
+
+    private static Gen<NetworkCase> Generator()
+    {
+        var width = Gen.Frequency((1, Gen.Choose(1, 4)), (3, Gen.Choose(1, 64)));
+        var activation = Gen.OneOf(
+            Gen.Constant(new ActivationSpec(ActivationKind.Identity)),
+            Gen.Constant(new ActivationSpec(ActivationKind.Sigmoid)),
+            Gen.Constant(new ActivationSpec(ActivationKind.Tanh)),
+            Gen.Constant(new ActivationSpec(ActivationKind.ReLU)),
+            Gen.Choose(0, 99).Select(a => new ActivationSpec(ActivationKind.LeakyReLU, a / 100.0)),
+            Gen.Choose(1, 20).Select(a => new ActivationSpec(ActivationKind.ELU, a / 10.0)),
+            Gen.Constant(new ActivationSpec(ActivationKind.Softmax)),
+            Gen.Constant(new ActivationSpec(ActivationKind.LogSoftmax)));
+        var penalty = Gen.Frequency(
+            (4, Gen.Constant(PenaltyKind.None)),
+            (1, Gen.Constant(PenaltyKind.L1)),
+            (1, Gen.Constant(PenaltyKind.L2)));
+
+        return
+            from seed in Gen.Choose(0, int.MaxValue)
+            from depth in Gen.Choose(1, 6)
+            from inputWidth in width
+            from widths in Gen.ArrayOf(width, depth)
+            from activations in Gen.ArrayOf(activation, depth)
+            from batch in Gen.Choose(1, 16)
+            from loss in Gen.Elements(Enum.GetValues<LossKind>())
+            from pen in penalty
+            from lambda in Gen.Choose(1, 100)
+            select Create(seed, inputWidth, batch, widths, activations, loss, pen, lambda / 1000.0);
+    }
+
+    /// <summary>Smaller cases first: fewer layers, smaller batch and widths, plainer activations and loss. The seed stays.</summary>
+    private static IEnumerable<NetworkCase> Shrink(NetworkCase c)
+    {
+        NetworkCase With(int? inputWidth = null, int? batch = null, int[]? widths = null, ActivationSpec[]? activations = null, LossKind? loss = null, PenaltyKind? penalty = null) =>
+            Create(c.Seed, inputWidth ?? c.InputWidth, batch ?? c.Batch, widths ?? [.. c.Widths], activations ?? [.. c.Activations], loss ?? c.Loss, penalty ?? c.Penalty, c.PenaltyWeight);
+
+        for (var i = 0; i < c.Depth && c.Depth > 1; i++)
+        {
+            yield return With(widths: [.. c.Widths.Where((_, j) => j != i)], activations: [.. c.Activations.Where((_, j) => j != i)]);
+        }
+
+        if (c.Penalty != PenaltyKind.None)
+        {
+            yield return With(penalty: PenaltyKind.None);
+        }
+
+        foreach (var b in Smaller(c.Batch))
+        {
+            yield return With(batch: b);
+        }
+
+        foreach (var w in Smaller(c.InputWidth))
+        {
+            yield return With(inputWidth: w);
+        }
+
+        for (var i = 0; i < c.Depth; i++)
+        {
+            foreach (var w in Smaller(c.Widths[i]))
+            {
+                var widths = c.Widths.ToArray();
+                widths[i] = w;
+                yield return With(widths: widths);
+            }
+        }
+
+        for (var i = 0; i < c.Depth; i++)
+        {
+            if (c.Activations[i].Kind != ActivationKind.Identity && !(c.Loss == LossKind.BinaryCrossEntropy && i == c.Depth - 1))
+            {
+                var activations = c.Activations.ToArray();
+                activations[i] = new ActivationSpec(ActivationKind.Identity);
+                yield return With(activations: activations);
+            }
+        }
+
+        if (c.Loss != LossKind.MeanSquaredError)
+        {
+            yield return With(loss: LossKind.MeanSquaredError);
+        }
+    }
+
+    private static IEnumerable<int> Smaller(int n)
+    {
+        if (n > 1)
+        {
+            yield return 1;
+        }
+
+        if (n / 2 > 1)
+        {
+            yield return n / 2;
+        }
+
+        if (n - 1 > 1 && n - 1 != n / 2)
+        {
+            yield return n - 1;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using FsCheck;
+using FsCheck.Fluent;
+using Functional.Nets.Serialization;
+
+namespace Functional.Nets.Tests.Serialization;
+
+/// <summary>
+/// Generated architecture files: nested <see cref="Sequential"/> containers of every layer kind in
+/// <see cref="ArchitectureRegistry.Default"/> with random hyperparameters and initializers, and random
+/// root fields. Shapes need not fit: serialization and initialization do not run the model.
+/// </summary>
+public static class ArchitectureCase
+{
+    /// <summary>The arbitrary of model files (no shrinking: the printed JSON is the reproduction).</summary>
+    public static Arbitrary<ModelSpec> Arbitrary { get; } = Arb.From(Spec());
+
+    /// <summary>One instance of every built-in layer kind, to prove the generator and registry cover each other.</summary>
+    public static IReadOnlyList<Layer> OneOfEach =>
+    [
+        new Sequential(new Identity()),
+        new Dense(3, 2, bias: false, weightInit: Initializer.HeUniform(FanMode.FanOut, 0.5)),
+        new Identity(), new Sigmoid(), new Tanh(), new ReLU(), new LeakyReLU(0.2), new ELU(0.7),
+        new Softmax(), new LogSoftmax(), new Dropout(0.25, DropoutKind.Classic), new BatchNorm(5, 0.2, 1e-3, affine: false, trackRunningStats: true),
+        new DropConnect(4, 3, 0.3, DropoutKind.Classic, bias: true, weightInit: Initializer.GlorotNormal(), biasInit: Initializer.Zeros),
+    ];
+
+    private static Gen<ModelSpec> Spec() =>
+        from model in Layer(2)
+        from loss in Gen.Elements<ModelLoss?>(null, ModelLoss.MeanSquaredError, ModelLoss.BinaryCrossEntropy, ModelLoss.SoftmaxCrossEntropy, ModelLoss.HalfSquaredError, ModelLoss.BinaryCrossEntropyWithLogits)
+        from input in Gen.Elements<Shape?>(null, new Shape(3), new Shape(784), new Shape(1, 28, 28))
+        from description in Gen.Elements<string?>(null, "a model", "quotes \" and unicode → σ′")
+        select new ModelSpec(model, loss, input, description);
+
+    private static Gen<Layer> Layer(int depth) =>
+        depth == 0
+            ? Leaf()
+            : Gen.Frequency(
+                (3, Leaf()),
+                (1, from n in Gen.Choose(1, 4) from children in Gen.ListOf(Layer(depth - 1), n) select (Layer)new Sequential(children)));
+
+    private static Gen<Layer> Leaf() => Gen.OneOf(
+        from i in Gen.Choose(1, 8)
+        from o in Gen.Choose(1, 8)
+        from bias in Gen.Elements(true, false)
+        from w in Init()
+        from b in Init()
+        select (Layer)new Dense(i, o, bias, w, b),
+        Gen.Elements<Layer>(new Identity(), new Sigmoid(), new Tanh(), new ReLU(), new Softmax(), new LogSoftmax()),
+        from a in Fraction() select (Layer)new LeakyReLU(a * 0.999),
+        from a in Fraction() select (Layer)new ELU(0.01 + 3 * a),
+        from p in Fraction() from kind in Gen.Elements(DropoutKind.Inverted, DropoutKind.Classic) select (Layer)new Dropout(p * 0.99, kind),
+        from i in Gen.Choose(1, 8)
+        from o in Gen.Choose(1, 8)
+        from p in Fraction()
+        from kind in Gen.Elements(DropoutKind.Inverted, DropoutKind.Classic)
+        from bias in Gen.Elements(true, false)
+        from w in Init()
+        from b in Init()
+        select (Layer)new DropConnect(i, o, p * 0.99, kind, bias, w, b),
+        from f in Gen.Choose(1, 8)
+        from m in Fraction()
+        from affine in Gen.Elements(true, false)
+        from track in Gen.Elements(true, false)
+        select (Layer)new BatchNorm(f, m, 1e-5 + m * 1e-3, affine, track));
+
+    /// <summary>Doubles in [0, 1) with awkward decimal expansions (1/3, 0.1·k), to test shortest round-trip text.</summary>
+    private static Gen<double> Fraction() =>
+        Gen.OneOf(
+            from k in Gen.Choose(0, 999) select k / 1000.0,
+            from k in Gen.Choose(1, 99) select 1.0 / (k + 1),
+            from k in Gen.Choose(0, 9) select 0.1 * k);
+
+    private static Gen<Initializer> Init() => Gen.OneOf(
+        Gen.Elements(Initializer.TorchDefault, Initializer.Zeros),
+        from v in Fraction() select Initializer.Constant(v - 0.5),
+        from m in Fraction() from s in Fraction() select Initializer.Normal(m - 0.5, s),
+        from a in Fraction() from w in Fraction() select Initializer.Uniform(a - 1, a - 1 + w),
+        from g in Fraction() select Initializer.GlorotUniform(0.5 + g),
+        from g in Fraction() select Initializer.GlorotNormal(0.5 + g),
+        from g in Fraction() from mode in Gen.Elements(FanMode.FanIn, FanMode.FanOut) select Initializer.HeNormal(mode, 1 + g),
+        from g in Fraction() from mode in Gen.Elements(FanMode.FanIn, FanMode.FanOut) select Initializer.HeUniform(mode, 1 + g));
+}
