@@ -26,29 +26,7 @@ internal static class Broadcast
             stride *= size;
         }
 
-        var map = new int[checked((int)result.Size)];
-        var index = new int[rank];
-        var at = 0;
-        for (var i = 0; i < map.Length; i++)
-        {
-            map[i] = at;
-
-            // Advance the multi-index like an odometer, keeping the operand offset in step.
-            for (var d = rank - 1; d >= 0; d--)
-            {
-                index[d]++;
-                at += strides[d];
-                if (index[d] < result.Dims[d])
-                {
-                    break;
-                }
-
-                at -= strides[d] * index[d];
-                index[d] = 0;
-            }
-        }
-
-        return map;
+        return StridedIndex.Map(result, strides);
     }
 
     /// <summary>Σ over result entries that read the same operand entry: the adjoint of the index map.</summary>

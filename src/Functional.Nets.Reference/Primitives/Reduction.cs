@@ -24,27 +24,7 @@ internal static class Reduction
             stride *= reduced[d] ? 1 : input.Dims[d];
         }
 
-        var map = new int[checked((int)input.Size)];
-        var index = new int[rank];
-        var at = 0;
-        for (var i = 0; i < map.Length; i++)
-        {
-            map[i] = at;
-            for (var d = rank - 1; d >= 0; d--)
-            {
-                index[d]++;
-                at += strides[d];
-                if (index[d] < input.Dims[d])
-                {
-                    break;
-                }
-
-                at -= strides[d] * index[d];
-                index[d] = 0;
-            }
-        }
-
-        return map;
+        return StridedIndex.Map(input, strides);
     }
 
     public static double[] Sum(double[] x, int[] map, int outputSize)
