@@ -30,10 +30,10 @@ internal sealed record Options
     public double Dropout { get; init; } = 0.3;
 
     /// <summary>Largest random shift in pixels (0: no augmentation).</summary>
-    public int Shift { get; init; } = 2;
+    public int Shift { get; init; } = 1;
 
     /// <summary>Peak learning rate of AdamW.</summary>
-    public double LearningRate { get; init; } = 1e-3;
+    public double LearningRate { get; init; } = 2e-3;
 
     /// <summary>AdamW's decoupled weight decay λ (0: Adam).</summary>
     public double WeightDecay { get; init; } = 1e-2;
@@ -66,8 +66,8 @@ internal sealed record Options
           --seed N              default 0
           --hidden A,B,...      hidden widths, default 512,256
           --dropout P           default 0.3 (0: none)
-          --shift S             random shifts of ±S pixels in training, default 2 (0: none)
-          --lr A                AdamW's peak learning rate, default 0.001
+          --shift S             random shifts of ±S pixels in training, default 1 (0: none)
+          --lr A                AdamW's peak learning rate, default 0.002
           --weight-decay L      AdamW's decoupled decay, default 0.01 (0: plain Adam)
           --schedule NAME       cosine (default) | constant
           --compare             first 5 steps' losses on torch float32, torch float64 and reference, then train

@@ -16,15 +16,16 @@ internal sealed record Contender(string Name, bool IsLectureForm, Func<Rates, Op
 
     /// <summary>
     /// Every optimizer, in the lectures' order. The lecture and PyTorch forms of momentum are the same method
-    /// with a constant rate (v = η·b), so their paths coincide up to rounding; the two Nesterov forms differ:
-    /// PyTorch's keeps the look-ahead point as its parameters, so its path is the lecture's shifted by −γv.
+    /// with a constant rate (v = η·b), so their paths coincide up to rounding. Both Nesterov forms move the
+    /// look-ahead point Ŵ = W − γv (where the gradient is taken); PyTorch's path is Ŵ, the lecture's is drawn as
+    /// its weights W = Ŵ + γv, which run ahead of Ŵ by γv and meet it where v → 0.
     /// </summary>
     public static IReadOnlyList<Contender> All { get; } =
     [
         new("SGD", false, r => Optim.Sgd(r.Sgd)),
         new("momentum (lecture)", true, r => Optim.LectureMomentum(r.Sgd, Momentum)),
         new("momentum (PyTorch)", false, r => Optim.Sgd(r.Sgd, momentum: Momentum)),
-        new("Nesterov (lecture)", true, r => Optim.LectureNesterov(r.Sgd, Momentum)),
+        new("Nesterov (lecture, W)", true, r => Optim.LectureNesterov(r.Sgd, Momentum)),
         new("Nesterov (PyTorch)", false, r => Optim.Sgd(r.Sgd, momentum: Momentum, nesterov: true)),
         new("AdaGrad", false, r => Optim.Adagrad(r.Adagrad)),
         new("RMSprop", false, r => Optim.RmsProp(r.RmsProp)),

@@ -43,6 +43,11 @@ internal static class Picture
             var line = plot.Add.ScatterLine(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray(), palette.GetColor(i));
             line.LineWidth = Contender.All[i].IsLectureForm ? 2.5f : 2;
             line.LinePattern = Contender.All[i].IsLectureForm ? LinePattern.Dashed : LinePattern.Solid;
+            if (!paths[i].LeftAt.HasValue)
+            {
+                // Where it ended, when that is on the picture.
+                plot.Add.Marker(points[^1].X, points[^1].Y, MarkerShape.FilledCircle, 8, palette.GetColor(i));
+            }
         }
 
         plot.Add.Marker(surface.Start.X, surface.Start.Y, MarkerShape.FilledCircle, 12, Colors.Black);
@@ -100,7 +105,7 @@ internal static class Picture
             });
         }
 
-        plot.Legend.ManualItems.Add(new LegendItem { LabelText = "start", MarkerShape = MarkerShape.FilledCircle, MarkerSize = 12, MarkerColor = Colors.Black });
+        plot.Legend.ManualItems.Add(new LegendItem { LabelText = "start (a coloured dot: where a path ended)", MarkerShape = MarkerShape.FilledCircle, MarkerSize = 12, MarkerColor = Colors.Black });
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "minimum / saddle point", MarkerShape = MarkerShape.Eks, MarkerSize = 14, MarkerColor = Colors.Black });
         plot.Legend.FontSize = 18;
         plot.ShowLegend(Alignment.UpperLeft);

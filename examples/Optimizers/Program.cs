@@ -23,14 +23,14 @@ var races = Surface.All.Select(s => (Surface: s, Paths: Contender.All.Select(c =
 foreach (var (surface, paths) in races)
 {
     Console.WriteLine($"{surface.Name}: f(x, y) = {surface.Formula}, from ({Format(surface.Start.X)}, {Format(surface.Start.Y)}), {surface.Steps} steps; {(surface.Name == "Saddle" ? "saddle point" : "minimum")} at ({Format(surface.Target.X)}, {Format(surface.Target.Y)})");
-    Console.WriteLine($"  {"optimizer",-20} {"rate",7} {"final x",12} {"final y",12} {"f(x, y)",12}  distance to target");
+    Console.WriteLine($"  {"optimizer",-22} {"rate",7} {"final x",12} {"final y",12} {"f(x, y)",12}  distance to target");
     for (var i = 0; i < paths.Length; i++)
     {
         var path = paths[i];
         var end = path.Points[^1];
         var note = path.LeftAt is { } step ? $"  (left the plane at step {step})" : "";
         Console.WriteLine(
-            $"  {Contender.All[i].Name,-20} {Contender.All[i].RateOn(surface.Rates),7} {Format(end.X),12} {Format(end.Y),12} {Format(path.FinalValue),12}  {Format(Math.Sqrt(Math.Pow(end.X - surface.Target.X, 2) + Math.Pow(end.Y - surface.Target.Y, 2)))}{note}");
+            $"  {Contender.All[i].Name,-22} {Contender.All[i].RateOn(surface.Rates),7} {Format(end.X),12} {Format(end.Y),12} {Format(path.FinalValue),12}  {Format(Math.Sqrt(Math.Pow(end.X - surface.Target.X, 2) + Math.Pow(end.Y - surface.Target.Y, 2)))}{note}");
     }
 
     Console.WriteLine();

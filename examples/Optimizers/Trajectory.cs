@@ -12,7 +12,9 @@ internal sealed record Trajectory(IReadOnlyList<Point> Points, double FinalValue
     /// <summary>
     /// Steps <paramref name="contender"/>'s optimizer from the surface's start: the parameters are a tree of two
     /// scalar leaves <c>x</c> and <c>y</c>, the loss is f(x, y), and each step is
-    /// (g, s) → <see cref="Optimizer.Step"/>(g, s, θ), exactly as for a network's weights.
+    /// (g, s) → <see cref="Optimizer.Step"/>(g, s, θ), exactly as for a network's weights. The recorded point is
+    /// the parameters, except for the lecture's Nesterov, whose recorded point is its weights W (see
+    /// <see cref="LectureNesterov.LectureWeights"/>).
     /// </summary>
     public static Trajectory Run(Surface surface, Contender contender, Backend backend)
     {
@@ -28,8 +30,12 @@ internal sealed record Trajectory(IReadOnlyList<Point> Points, double FinalValue
         {
             var (_, gradients) = Grad.ValueAndGrad(Loss, parameters);
             (parameters, state) = optimizer.Step(gradients, state, parameters);
-            var point = new Point(parameters["x"].Item(), parameters["y"].Item());
-            var value = Loss(parameters).Item();
+
+            // The lecture's Nesterov runs on the look-ahead point Ŵ = W − γv, as PyTorch's does; its own weights are
+            // W = Ŵ + γv, and those are what the lecture draws.
+            var weights = optimizer is LectureNesterov nesterov ? nesterov.LectureWeights(parameters, state) : parameters;
+            var point = new Point(weights["x"].Item(), weights["y"].Item());
+            var value = Loss(weights).Item();
             if (!double.IsFinite(value) || Math.Abs(point.X) > Escape || Math.Abs(point.Y) > Escape)
             {
                 return new Trajectory(points, Loss(TensorTreeAt(points[^1], backend)).Item(), step);
@@ -38,7 +44,7 @@ internal sealed record Trajectory(IReadOnlyList<Point> Points, double FinalValue
             points.Add(point);
         }
 
-        return new Trajectory(points, Loss(parameters).Item(), null);
+        return new Trajectory(points, Loss(TensorTreeAt(points[^1], backend)).Item(), null);
     }
 
     private static TensorTree TensorTreeAt(Point p, Backend backend) =>

@@ -102,6 +102,18 @@ public sealed partial class ReferenceBackend : Backend
         return Record(new Shape(m, n), Reference.MatMul.Forward(x, z, m, k, n), [a, b], g => Reference.MatMul.Vjp(g, x, z, m, k, n), "MatMul");
     }
 
+    /// <summary>Y = X·Wᵀ + b in one node; VJP X̄ = Ȳ·W, W̄ = Ȳᵀ·X, b̄ = Σᵢ Ȳᵢ (see <see cref="Reference.Linear"/>).</summary>
+    public override Tensor Linear(Tensor input, Tensor weight, Tensor? bias)
+    {
+        int m = input.Shape[0], k = input.Shape[1], n = weight.Shape[0];
+        var x = Data(input).Values;
+        var w = Data(weight).Values;
+        var b = bias is null ? null : Data(bias).Values;
+        var y = Reference.Linear.Forward(x, w, b, m, k, n);
+        Tensor[] inputs = bias is null ? [input, weight] : [input, weight, bias];
+        return Record(new Shape(m, n), y, inputs, g => Reference.Linear.Vjp(g, x, w, bias is not null, m, k, n), "Linear");
+    }
+
     /// <inheritdoc />
     public override Tensor Transpose(Tensor a)
     {

@@ -16,8 +16,9 @@ public static class Curves
     /// <param name="title">A heading for the plots, e.g. the model and backend.</param>
     /// <param name="width">Image width in pixels.</param>
     /// <param name="height">Image height in pixels.</param>
+    /// <param name="validationLabel">The legend's name for the data passed to Fit as validation (e.g. "test" when it is the test set).</param>
     /// <exception cref="ArgumentException">The history has no epochs.</exception>
-    public static void WritePng(History history, string path, string? title = null, int width = 1200, int height = 480)
+    public static void WritePng(History history, string path, string? title = null, int width = 1200, int height = 480, string validationLabel = "validation")
     {
         ArgumentNullException.ThrowIfNull(history);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -34,14 +35,14 @@ public static class Curves
 
         var loss = multiplot.GetPlot(0);
         Series(loss, epochs, e => e.TrainLoss, "training");
-        Series(loss, epochs, e => e.ValidationLoss, "validation");
+        Series(loss, epochs, e => e.ValidationLoss, validationLabel);
         Label(loss, Heading(title, "loss"), "loss");
 
         if (hasAccuracy)
         {
             var accuracy = multiplot.GetPlot(1);
             Series(accuracy, epochs, e => e.TrainAccuracy * 100, "training");
-            Series(accuracy, epochs, e => e.ValidationAccuracy * 100, "validation");
+            Series(accuracy, epochs, e => e.ValidationAccuracy * 100, validationLabel);
             Label(accuracy, Heading(title, "accuracy"), "accuracy (%)");
             accuracy.Legend.Alignment = Alignment.LowerRight;
         }

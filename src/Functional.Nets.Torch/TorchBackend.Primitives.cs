@@ -206,6 +206,23 @@ public sealed partial class TorchBackend
     }
 
     /// <inheritdoc />
+    /// <remarks>libtorch's <c>linear</c>: one addmm forward (two products and a row sum backward), as <c>nn.Linear</c> runs.</remarks>
+    public override Tensor Linear(Tensor input, Tensor weight, Tensor? bias)
+    {
+        var x = Native(input, "linear");
+        var w = Native(weight, "linear");
+        var b = bias is null ? null : Native(bias, "linear");
+        try
+        {
+            return Make(torch.nn.functional.linear(x, w, b), new Shape(input.Shape[0], weight.Shape[0]));
+        }
+        catch (ExternalException e)
+        {
+            throw Failure("linear", e, bias is null ? [input.Shape, weight.Shape] : [input.Shape, weight.Shape, bias.Shape]);
+        }
+    }
+
+    /// <inheritdoc />
     public override Tensor Transpose(Tensor a)
     {
         var x = Native(a, "transpose");

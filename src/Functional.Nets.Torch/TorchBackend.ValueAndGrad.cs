@@ -12,14 +12,16 @@ public sealed partial class TorchBackend
     /// <para>
     /// Each leaf is replaced by a fresh autograd leaf (<c>detach().requires_grad_(true)</c>, sharing storage with
     /// the caller's tensor, which is never written), <paramref name="f"/> runs on them with gradient recording on,
-    /// <c>backward()</c> fills each leaf's <c>.grad</c>, and the gradients are returned as new detached tensors.
+    /// <c>backward()</c> fills each leaf's <c>.grad</c>, and the gradients are returned as the slices of one new flat
+    /// buffer (a packed tree: see <see cref="PacksTrees"/>).
     /// Leaves that <paramref name="f"/> does not use (or uses only through constants) get zero gradients.
     /// </para>
     /// <para>
     /// Lifetimes: everything created in here, by this method or by <paramref name="f"/>, is released before
     /// returning (the autograd leaves, the intermediates, the graph, the <c>.grad</c> handles), including tensors
-    /// <paramref name="f"/> stores elsewhere. The caller owns the returned value (a copy, not attached to any
-    /// graph), the auxiliary outputs (detached copies) and gradients; they join the caller's innermost <see cref="TorchScope"/>, if one is open on this
+    /// <paramref name="f"/> stores elsewhere. The caller owns the returned value and auxiliary outputs (detached from
+    /// the graph; they may share storage with what <paramref name="f"/> computed, which nothing writes into) and the
+    /// gradients; they join the caller's innermost <see cref="TorchScope"/>, if one is open on this
     /// thread. No higher-order derivatives: a nested call sees detached leaves.
     /// </para>
     /// </remarks>
@@ -32,6 +34,7 @@ public sealed partial class TorchBackend
         TorchTensor value;
         Shape valueShape;
         var gradients = new TorchTensor[count];
+        TorchTensor flatGradient;
         KeyValuePair<string, Tensor>[] aux;
 
         // Everything registered in this scope is released when it closes, unless moved out below.
@@ -43,7 +46,9 @@ public sealed partial class TorchBackend
             for (var i = 0; i < count; i++)
             {
                 var (name, parameter) = parameters[i];
-                leaves[i] = Native(parameter, "ValueAndGrad").detach().requires_grad_(true);
+                // A packed leaf becomes a fresh view of its buffer (one handle), any other a detached alias.
+                var source = parameter.Payload is TorchSlice slice && !slice.IsReleased ? slice.NewView() : Native(parameter, "ValueAndGrad").detach();
+                leaves[i] = source.requires_grad_(true);
                 inputs[i] = KeyValuePair.Create(name, Make(leaves[i], parameter.Shape));
             }
 
@@ -72,36 +77,38 @@ public sealed partial class TorchBackend
                 }
             }
 
-            // A copy, so the value never aliases a leaf's storage (f may return a parameter itself).
-            value = y.detach().clone();
+            // Detached, not copied: it may share storage with an intermediate or even a parameter (f may return one), which
+            // is harmless because nothing writes into a tensor after it is made, and its own handle keeps the storage alive.
+            value = y.detach();
             for (var i = 0; i < count; i++)
             {
-                // Each .grad read makes a new handle: detach a tensor to keep, then dispose the handle itself.
-                var grad = leaves[i].grad;
-                if (grad is null)
-                {
-                    gradients[i] = torch.zeros(leaves[i].shape, scalarType, device);
-                }
-                else
-                {
-                    gradients[i] = grad.detach();
-                    grad.Dispose();
-                }
+                // Each .grad read makes a new handle, released with this scope once its values are in the flat buffer.
+                gradients[i] = leaves[i].grad ?? torch.zeros(leaves[i].shape, scalarType, device);
             }
 
+            // The gradient leaves as slices of one flat buffer (one copy, ~1 µs per 10,000 float32 entries here), so that
+            // the optimizer's update runs once over it (see PacksTrees) instead of once per leaf.
+            var flat = new TorchTensor[count];
+            for (var i = 0; i < count; i++)
+            {
+                flat[i] = gradients[i].reshape(-1);
+            }
+
+            flatGradient = torch.cat(flat, 0);
+
             // Auxiliary outputs (e.g. new running statistics) leave the graph as copies the caller owns.
-            aux = auxOutputs.Select(a => KeyValuePair.Create(a.Key, Make(Native(a.Value, "ValueAndGrad aux").detach().clone(), a.Value.Shape))).ToArray();
+            aux = auxOutputs.Select(a => KeyValuePair.Create(a.Key, Make(Native(a.Value, "ValueAndGrad aux").detach(), a.Value.Shape))).ToArray();
 
             scope.MoveToOuter(value);
-            scope.MoveToOuter(gradients);
+            scope.MoveToOuter(flatGradient);
             scope.MoveToOuter(aux.Select(a => (TorchTensor)a.Value.Payload));
         }
 
+        var slices = Slices(flatGradient, [.. parameters.Values.Select(p => p.Shape)]);
         var result = new KeyValuePair<string, Tensor>[count];
         for (var i = 0; i < count; i++)
         {
-            var (name, parameter) = parameters[i];
-            result[i] = KeyValuePair.Create(name, Make(gradients[i], parameter.Shape));
+            result[i] = KeyValuePair.Create(parameters[i].Key, slices[i]);
         }
 
         return (Make(value, valueShape), TensorTree.Of(aux), TensorTree.Of(result));

@@ -39,6 +39,11 @@ public sealed class TorchScope : TensorScope
         {
             scope.MoveToOuter(native);
         }
+        else if (tensor.Payload is TorchSlice slice && scope.Contains(slice.Buffer.Flat))
+        {
+            // A packed leaf lives in its buffer (its own view belongs to no scope): keeping it keeps the buffer.
+            scope.MoveToOuter(slice.Buffer.Flat);
+        }
 
         return tensor;
     }

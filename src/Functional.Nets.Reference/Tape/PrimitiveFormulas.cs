@@ -40,6 +40,7 @@ internal static class PrimitiveFormulas
         ["Div"] = new("y = a ⊘ b", "∂y/∂a = 1/b, ∂y/∂b = −a/b²", ["ā = ȳ ⊘ b", "b̄ = −ȳ ⊙ a ⊘ b²"]),
         ["Affine"] = new("y = s·x + c", "∂y/∂x = s", ["x̄ = s·ȳ"]),
         ["MatMul"] = new("Y = A B", "∂Y/∂A, ∂Y/∂B: linear in Ȳ", ["Ā = Ȳ Bᵀ", "B̄ = Aᵀ Ȳ"]),
+        ["Linear"] = new("Y = X Wᵀ + b", "∂Y/∂X, ∂Y/∂W, ∂Y/∂b: linear in Ȳ", ["X̄ = Ȳ W", "W̄ = Ȳᵀ X", "b̄ = ȳ (summed over broadcast axes)"]),
         ["Transpose"] = new("Y = Xᵀ", "a permutation of entries", ["X̄ = Ȳᵀ"]),
         ["Gather"] = new("yᵢ = a[indexᵢ]", "a selection of rows", ["ā[indexᵢ] += ȳᵢ"]),
         ["Reshape"] = new("y = reshape(x)", "the identity on values", ["x̄ = reshape(ȳ)"]),

@@ -78,11 +78,7 @@ public sealed class Dense : Layer
         var outShape = OutputShape(input.Shape);
         var w = RequireShape(Leaf(parameters, "weight"), "weight", new Shape(Outputs, Inputs));
         var x = input.Shape.Rank == 2 ? input : input.Reshape(-1, Inputs);
-        var y = x.MatMul(w.T);
-        if (HasBias)
-        {
-            y += RequireShape(Leaf(parameters, "bias"), "bias", new Shape(Outputs));
-        }
+        var y = x.Linear(w, HasBias ? RequireShape(Leaf(parameters, "bias"), "bias", new Shape(Outputs)) : null);
 
         return (input.Shape.Rank == 2 ? y : y.Reshape(outShape.ToArray()), state);
     }

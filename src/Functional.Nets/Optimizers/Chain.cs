@@ -42,6 +42,42 @@ public sealed class Chain : Optimizer
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Trailing links that only scale (the learning rate) are folded into <paramref name="scale"/>, and the last
+    /// other link applies its direction with that factor (θ + c·(−α)·u instead of materializing −α·u and adding it).
+    /// </remarks>
+    internal override (TensorTree Parameters, TensorTree State) UpdateAndApply(
+        TensorTree gradients, TensorTree state, TensorTree parameters, double scale, bool donated = false)
+    {
+        var states = new TensorTree[parts.Length];
+        var last = parts.Length;
+        while (last > 0 && parts[last - 1].TryScale(state.Child(Name(last - 1)), out var factor, out var next))
+        {
+            scale *= factor;
+            states[--last] = next;
+        }
+
+        var u = gradients;
+        for (var i = 0; i < last - 1; i++)
+        {
+            (u, states[i]) = parts[i].Update(u, state.Child(Name(i)), parameters);
+        }
+
+        TensorTree result;
+        if (last == 0)
+        {
+            result = Leafwise.Zip(parameters, u, (p, g, reuse) => p.Backend.AddScaled(p, 1, g, scale, reuse), donated);
+        }
+        else
+        {
+            // Only the last link applies, so only it may reuse the donated buffers (earlier links read θ and their state).
+            (result, states[last - 1]) = parts[last - 1].UpdateAndApply(u, state.Child(Name(last - 1)), parameters, scale, donated);
+        }
+
+        return (result, TensorTree.Nest(states.Select((s, i) => (Name(i), s))));
+    }
+
+    /// <inheritdoc />
     public override string Describe() => "Chain(" + string.Join(", ", parts.Select(p => p.Describe())) + ")";
 
     private static string Name(int i) => i.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -15,4 +15,13 @@ public sealed class IdentityUpdate : Optimizer
 
     /// <inheritdoc />
     public override string Describe() => "Identity";
+
+    /// <inheritdoc />
+    /// <remarks>u = 1·g: a scaling by 1, so a <see cref="Chain"/> folds it away and Chain(identity, X) steps exactly as X.</remarks>
+    internal override bool TryScale(TensorTree state, out double factor, out TensorTree next)
+    {
+        factor = 1;
+        next = TensorTree.Empty;
+        return true;
+    }
 }

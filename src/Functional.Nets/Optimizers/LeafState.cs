@@ -8,7 +8,7 @@ internal static class LeafState
 {
     /// <summary>A slot filled with <paramref name="value"/> for every leaf (shaped and placed like it).</summary>
     public static IEnumerable<(string Name, Tensor Value)> Filled(TensorTree parameters, string slot, double value = 0) =>
-        parameters.Select(l => (Name(l.Key, slot), l.Value.Backend.Affine(l.Value, 0, value)));
+        Leafwise.Named(parameters, Leafwise.Map([Leafwise.Leaves(parameters)], 1, p => [p[0].Backend.Affine(p[0], 0, value)])[0], slot);
 
     /// <summary>The name of <paramref name="slot"/> for <paramref name="leaf"/>.</summary>
     public static string Name(string leaf, string slot) => leaf + "." + slot;

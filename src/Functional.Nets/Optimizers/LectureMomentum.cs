@@ -43,17 +43,13 @@ public sealed class LectureMomentum : Optimizer
     {
         var t = StepCount.Read(state);
         var eta = LearningRate(t);
-        var updates = new List<(string, Tensor)>(gradients.Count);
-        var velocities = new List<(string, Tensor)>(gradients.Count);
-        foreach (var (name, g) in gradients)
+        var r = Leafwise.Map([Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, Slot)], 2, x =>
         {
-            var slot = LeafState.Name(name, Slot);
-            var v = state[slot] * Gamma + g * eta;
-            updates.Add((name, -v));
-            velocities.Add((slot, v));
-        }
+            var v = x[0].Backend.AddScaled(x[1], Gamma, x[0], eta);
+            return [-v, v];
+        });
 
-        return (TensorTree.Of([.. updates]), TensorTree.Of([StepCount.Next(state, t), .. velocities]));
+        return (TensorTree.Of(Leafwise.Named(gradients, r[0])), TensorTree.Of([StepCount.Next(state, t), .. Leafwise.Named(gradients, r[1], Slot)]));
     }
 
     /// <inheritdoc />

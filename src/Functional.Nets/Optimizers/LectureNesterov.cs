@@ -60,18 +60,14 @@ public sealed class LectureNesterov : Optimizer
     {
         var t = StepCount.Read(state);
         var eta = LearningRate(t);
-        var updates = new List<(string, Tensor)>(gradients.Count);
-        var velocities = new List<(string, Tensor)>(gradients.Count);
-        foreach (var (name, g) in gradients)
+        var r = Leafwise.Map([Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, Slot)], 2, x =>
         {
-            var slot = LeafState.Name(name, Slot);
-            var step = g * eta;
-            var v = state[slot] * Gamma + step;
-            updates.Add((name, -(v * Gamma + step)));
-            velocities.Add((slot, v));
-        }
+            var step = x[0] * eta;
+            var v = x[1] * Gamma + step;
+            return [-(v * Gamma + step), v];
+        });
 
-        return (TensorTree.Of([.. updates]), TensorTree.Of([StepCount.Next(state, t), .. velocities]));
+        return (TensorTree.Of(Leafwise.Named(gradients, r[0])), TensorTree.Of([StepCount.Next(state, t), .. Leafwise.Named(gradients, r[1], Slot)]));
     }
 
     /// <inheritdoc />

@@ -70,5 +70,24 @@ public sealed class Masked : Optimizer
     }
 
     /// <inheritdoc />
+    /// <remarks>The trainable leaves step exactly as <see cref="Inner"/> steps them alone; each frozen leaf becomes θ + c·(0·θ) = θ.</remarks>
+    internal override (TensorTree Parameters, TensorTree State) UpdateAndApply(
+        TensorTree gradients, TensorTree state, TensorTree parameters, double scale, bool donated = false)
+    {
+        var (inner, next) = Inner.UpdateAndApply(Select(gradients), state, Select(parameters), scale, donated);
+        var result = gradients.Select(l =>
+        {
+            if (inner.TryGet(l.Key, out var stepped))
+            {
+                return KeyValuePair.Create(l.Key, stepped);
+            }
+
+            var p = parameters[l.Key];
+            return KeyValuePair.Create(l.Key, p.Backend.AddScaled(p, 1, p * 0.0, scale));
+        });
+        return (TensorTree.Of(result), next);
+    }
+
+    /// <inheritdoc />
     public override string Describe() => $"Masked({Inner.Describe()}, trainable: {Description})";
 }

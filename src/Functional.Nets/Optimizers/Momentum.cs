@@ -58,17 +58,14 @@ public sealed class Momentum : Optimizer
     public override (TensorTree Updates, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
     {
         var t = StepCount.Read(state);
-        var updates = new List<(string, Tensor)>(gradients.Count);
-        var buffers = new List<(string, Tensor)>(gradients.Count);
-        foreach (var (name, g) in gradients)
+        var r = Leafwise.Map([Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, Slot)], 2, x =>
         {
-            var slot = LeafState.Name(name, Slot);
-            var b = t == 0 ? g : state[slot] * Mu + (Dampening == 0 ? g : g * (1 - Dampening));
-            updates.Add((name, Nesterov ? g + b * Mu : b));
-            buffers.Add((slot, b));
-        }
+            var g = x[0];
+            var b = t == 0 ? g : g.Backend.AddScaled(x[1], Mu, g, 1 - Dampening);
+            return [Nesterov ? g.Backend.AddScaled(g, 1, b, Mu) : b, b];
+        });
 
-        return (TensorTree.Of([.. updates]), TensorTree.Of([StepCount.Next(state, t), .. buffers]));
+        return (TensorTree.Of(Leafwise.Named(gradients, r[0])), TensorTree.Of([StepCount.Next(state, t), .. Leafwise.Named(gradients, r[1], Slot)]));
     }
 
     /// <inheritdoc />

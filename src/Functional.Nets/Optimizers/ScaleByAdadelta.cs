@@ -44,22 +44,22 @@ public sealed class ScaleByAdadelta : Optimizer
     /// <inheritdoc />
     public override (TensorTree Updates, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
     {
-        var updates = new List<(string, Tensor)>(gradients.Count);
-        var squares = new List<(string, Tensor)>(gradients.Count);
-        var deltas = new List<(string, Tensor)>(gradients.Count);
-        foreach (var (name, g) in gradients)
-        {
-            var squareSlot = LeafState.Name(name, SquareSlot);
-            var deltaSlot = LeafState.Name(name, DeltaSlot);
-            var s = state[squareSlot] * Rho + g.Square() * (1 - Rho);
-            var delta = (state[deltaSlot] + Epsilon).Sqrt() / (s + Epsilon).Sqrt() * g;
-            var a = state[deltaSlot] * Rho + delta.Square() * (1 - Rho);
-            updates.Add((name, delta));
-            squares.Add((squareSlot, s));
-            deltas.Add((deltaSlot, a));
-        }
+        var r = Leafwise.Map(
+            [Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, SquareSlot), Leafwise.Slot(state, gradients, DeltaSlot)],
+            3,
+            x =>
+            {
+                var (g, square, accumulated) = (x[0], x[1], x[2]);
+                var backend = g.Backend;
+                var s = backend.AddScaledSquare(square, Rho, g, 1 - Rho);
+                var delta = (accumulated + Epsilon).Sqrt() / (s + Epsilon).Sqrt() * g;
+                var a = backend.AddScaledSquare(accumulated, Rho, delta, 1 - Rho);
+                return [delta, s, a];
+            });
 
-        return (TensorTree.Of([.. updates]), TensorTree.Of([.. squares, .. deltas]));
+        return (
+            TensorTree.Of(Leafwise.Named(gradients, r[0])),
+            TensorTree.Of([.. Leafwise.Named(gradients, r[1], SquareSlot), .. Leafwise.Named(gradients, r[2], DeltaSlot)]));
     }
 
     /// <inheritdoc />

@@ -43,17 +43,14 @@ public sealed class ScaleByAdagrad : Optimizer
     /// <inheritdoc />
     public override (TensorTree Updates, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
     {
-        var updates = new List<(string, Tensor)>(gradients.Count);
-        var sums = new List<(string, Tensor)>(gradients.Count);
-        foreach (var (name, g) in gradients)
+        var r = Leafwise.Map([Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, Slot)], 2, x =>
         {
-            var slot = LeafState.Name(name, Slot);
-            var s = state[slot] + g.Square();
-            updates.Add((name, g / (s.Sqrt() + Epsilon)));
-            sums.Add((slot, s));
-        }
+            var backend = x[0].Backend;
+            var s = backend.AddScaledSquare(x[1], 1, x[0], 1);
+            return [backend.RatioToRoot(x[0], s, 1, Epsilon, 1), s];
+        });
 
-        return (TensorTree.Of([.. updates]), TensorTree.Of([.. sums]));
+        return (TensorTree.Of(Leafwise.Named(gradients, r[0])), TensorTree.Of(Leafwise.Named(gradients, r[1], Slot)));
     }
 
     /// <inheritdoc />

@@ -39,34 +39,63 @@ public sealed class ScaleByAdam : Optimizer
     /// <inheritdoc />
     public override TensorTree Init(TensorTree parameters)
     {
-        var zeros = parameters.Select(l => (l.Key, l.Value * 0.0)).ToList();
+        var zeros = Leafwise.Map([Leafwise.Leaves(parameters)], 2, p => [p[0] * 0.0, p[0] * 0.0]);
         return TensorTree.Of([
             StepCount.Zero(parameters),
-            .. zeros.Select(z => (z.Key + ".exp_avg", z.Item2)),
-            .. zeros.Select(z => (z.Key + ".exp_avg_sq", z.Item2)),
+            .. Leafwise.Named(parameters, zeros[0], "exp_avg"),
+            .. Leafwise.Named(parameters, zeros[1], "exp_avg_sq"),
         ]);
     }
 
     /// <inheritdoc />
     public override (TensorTree Updates, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
     {
-        var t = StepCount.Read(state) + 1;
-        var correction1 = 1 - Math.Pow(Beta1, t);
-        var sqrtCorrection2 = Math.Sqrt(1 - Math.Pow(Beta2, t));
-        var updates = new List<(string, Tensor)>(gradients.Count);
-        var m = new List<(string, Tensor)>(gradients.Count);
-        var v = new List<(string, Tensor)>(gradients.Count);
-        foreach (var (name, g) in gradients)
+        var (t, correction1, sqrtCorrection2) = Corrections(state);
+        var r = Leafwise.Map(Inputs(gradients, state), 3, x =>
         {
-            var mt = state[name + ".exp_avg"] * Beta1 + g * (1 - Beta1);
-            var vt = state[name + ".exp_avg_sq"] * Beta2 + g.Square() * (1 - Beta2);
-            updates.Add((name, mt / (vt.Sqrt() / sqrtCorrection2 + Epsilon) * (1 / correction1)));
-            m.Add((name + ".exp_avg", mt));
-            v.Add((name + ".exp_avg_sq", vt));
-        }
+            var (mt, vt) = Moments(x[0], x[1], x[2]);
+            return [x[0].Backend.RatioToRoot(mt, vt, 1 / sqrtCorrection2, Epsilon, 1 / correction1), mt, vt];
+        });
 
-        return (TensorTree.Of([.. updates]), TensorTree.Of([StepCount.Next(state, t - 1), .. m, .. v]));
+        return (TensorTree.Of(Leafwise.Named(gradients, r[0])), NextState(gradients, state, t, r[1], r[2]));
     }
+
+    /// <inheritdoc />
+    /// <remarks>θ′ = θ + c·(m̂ / (1 − β₁ᵗ)) / (√v / √(1 − β₂ᵗ) + ε) in one fused map (torch.optim's <c>addcdiv_</c>, out of place).</remarks>
+    internal override (TensorTree Parameters, TensorTree State) UpdateAndApply(
+        TensorTree gradients, TensorTree state, TensorTree parameters, double scale, bool donated = false)
+    {
+        var (t, correction1, sqrtCorrection2) = Corrections(state);
+        Tensor[] theta = [.. gradients.Names.Select(n => parameters[n])];
+        var r = Leafwise.Map(
+            [.. Inputs(gradients, state), theta],
+            3,
+            (x, reuse) =>
+            {
+                // Donated: m, v and θ are updated in place (lerp_, mul_/addcmul_, addcdiv_), as torch.optim does.
+                var (mt, vt) = Moments(x[0], x[1], x[2], reuse);
+                return [x[0].Backend.AddRatioToRoot(x[3], mt, vt, 1 / sqrtCorrection2, Epsilon, scale / correction1, reuse), mt, vt];
+            },
+            donated);
+
+        return (TensorTree.Of(Leafwise.Named(gradients, r[0])), NextState(gradients, state, t, r[1], r[2]));
+    }
+
+    private (long T, double Correction1, double SqrtCorrection2) Corrections(TensorTree state)
+    {
+        var t = StepCount.Read(state) + 1;
+        return (t, 1 - Math.Pow(Beta1, t), Math.Sqrt(1 - Math.Pow(Beta2, t)));
+    }
+
+    private static IReadOnlyList<Tensor>[] Inputs(TensorTree gradients, TensorTree state) =>
+        [Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, "exp_avg"), Leafwise.Slot(state, gradients, "exp_avg_sq")];
+
+    // mₜ = β₁mₜ₋₁ + (1 − β₁)g = mₜ₋₁ + (1 − β₁)(g − mₜ₋₁) (one interpolation), vₜ = β₂vₜ₋₁ + (1 − β₂)g².
+    private (Tensor M, Tensor V) Moments(Tensor g, Tensor m, Tensor v, bool reuse = false) =>
+        (g.Backend.Interpolate(m, g, 1 - Beta1, reuse), g.Backend.AddScaledSquare(v, Beta2, g, 1 - Beta2, reuse));
+
+    private static TensorTree NextState(TensorTree gradients, TensorTree state, long t, Tensor[] m, Tensor[] v) =>
+        TensorTree.Of([StepCount.Next(state, t - 1), .. Leafwise.Named(gradients, m, "exp_avg"), .. Leafwise.Named(gradients, v, "exp_avg_sq")]);
 
     /// <inheritdoc />
     public override string Describe() => $"ScaleByAdam(β₁={Beta1:G}, β₂={Beta2:G}, ε={Epsilon:G})";

@@ -51,31 +51,26 @@ public sealed class ScaleByRms : Optimizer
     /// <inheritdoc />
     public override (TensorTree Updates, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
     {
-        var updates = new List<(string, Tensor)>(gradients.Count);
-        var squares = new List<(string, Tensor)>(gradients.Count);
-        var means = new List<(string, Tensor)>(Centered ? gradients.Count : 0);
-        foreach (var (name, g) in gradients)
+        IReadOnlyList<Tensor>[] inputs = Centered
+            ? [Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, SquareSlot), Leafwise.Slot(state, gradients, MeanSlot)]
+            : [Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, SquareSlot)];
+        var r = Leafwise.Map(inputs, Centered ? 3 : 2, x =>
         {
-            var squareSlot = LeafState.Name(name, SquareSlot);
-            var s = state[squareSlot] * Alpha + g.Square() * (1 - Alpha);
-            squares.Add((squareSlot, s));
-            Tensor denominator;
-            if (Centered)
+            var g = x[0];
+            var backend = g.Backend;
+            var s = backend.AddScaledSquare(x[1], Alpha, g, 1 - Alpha);
+            if (!Centered)
             {
-                var meanSlot = LeafState.Name(name, MeanSlot);
-                var m = state[meanSlot] * Alpha + g * (1 - Alpha);
-                means.Add((meanSlot, m));
-                denominator = (s - m.Square()).Sqrt() + Epsilon;
-            }
-            else
-            {
-                denominator = s.Sqrt() + Epsilon;
+                return [backend.RatioToRoot(g, s, 1, Epsilon, 1), s];
             }
 
-            updates.Add((name, g / denominator));
-        }
+            var m = backend.Interpolate(x[2], g, 1 - Alpha);
+            return [backend.RatioToRoot(g, backend.AddScaledSquare(s, 1, m, -1), 1, Epsilon, 1), s, m];
+        });
 
-        return (TensorTree.Of([.. updates]), TensorTree.Of([.. squares, .. means]));
+        return (
+            TensorTree.Of(Leafwise.Named(gradients, r[0])),
+            TensorTree.Of([.. Leafwise.Named(gradients, r[1], SquareSlot), .. Centered ? Leafwise.Named(gradients, r[2], MeanSlot) : []]));
     }
 
     /// <inheritdoc />

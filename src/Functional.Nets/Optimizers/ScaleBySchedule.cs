@@ -23,7 +23,26 @@ public sealed class ScaleBySchedule : Optimizer
     {
         var t = StepCount.Read(state);
         var rate = Schedule(t);
-        return (gradients.Map(g => g * -rate), TensorTree.Of(StepCount.Next(state, t)));
+        var scaled = Leafwise.Map([Leafwise.Leaves(gradients)], 1, g => [g[0] * -rate]);
+        return (TensorTree.Of(Leafwise.Named(gradients, scaled[0])), TensorTree.Of(StepCount.Next(state, t)));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>θ′ = θ + c·(−α(t))·g in one map, exactly as a <see cref="Chain"/> ending in this link computes it.</remarks>
+    internal override (TensorTree Parameters, TensorTree State) UpdateAndApply(
+        TensorTree gradients, TensorTree state, TensorTree parameters, double scale, bool donated = false)
+    {
+        TryScale(state, out var factor, out var next);
+        return (Leafwise.Zip(parameters, gradients, (p, g, reuse) => p.Backend.AddScaled(p, 1, g, scale * factor, reuse), donated), next);
+    }
+
+    /// <inheritdoc />
+    internal override bool TryScale(TensorTree state, out double factor, out TensorTree next)
+    {
+        var t = StepCount.Read(state);
+        factor = -Schedule(t);
+        next = TensorTree.Of(StepCount.Next(state, t));
+        return true;
     }
 
     /// <inheritdoc />

@@ -7,7 +7,7 @@ namespace Functional.Nets;
 /// Primitives carry no autodiff here: differentiation is <see cref="ValueAndGrad"/>'s business,
 /// and each backend does it its own way.
 /// </summary>
-public abstract class Backend : IEquatable<Backend>
+public abstract partial class Backend : IEquatable<Backend>
 {
     /// <summary>The library's short name: "reference" or "torch".</summary>
     public abstract string Name { get; }
@@ -38,6 +38,19 @@ public abstract class Backend : IEquatable<Backend>
 
     /// <summary>The matrix product of [m, k] and [k, n].</summary>
     public abstract Tensor MatMul(Tensor a, Tensor b);
+
+    /// <summary>
+    /// The affine map of a dense layer, y = x·Wᵀ + b, for x [m, k], W [n, k] and b [n] or none (the core has checked the
+    /// shapes), as PyTorch's <c>F.linear</c>. One primitive rather than a product, a transpose and a sum, so that a
+    /// backend runs it as one kernel (libtorch's addmm) and differentiates it in one node. The default composes
+    /// <see cref="MatMul"/>, <see cref="Transpose"/> and <see cref="Binary"/>.
+    /// </summary>
+    public virtual Tensor Linear(Tensor input, Tensor weight, Tensor? bias)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        var y = input.MatMul(weight.T);
+        return bias is null ? y : y + bias;
+    }
 
     /// <summary>The transpose of a rank-2 tensor.</summary>
     public abstract Tensor Transpose(Tensor a);
@@ -103,6 +116,16 @@ public abstract class Backend : IEquatable<Backend>
         return op.Compose(inputs)
             ?? throw new NotSupportedException(
                 $"custom op '{op.Name}' has no implementation for {this}: give it a compose function written with core tensor operations, or a backend implementation (e.g. WithTorch on the Torch backend)");
+    }
+
+    /// <summary>
+    /// Gives memory that tensors have released, but the backend's native allocator still holds, back to the operating
+    /// system (Torch on Linux: glibc's <c>malloc_trim(0)</c>). <see cref="Trainer.Fit"/> calls it every
+    /// <see cref="FitOptions.ReleaseMemoryEvery"/> steps; a hand-written loop may too. The default does nothing
+    /// (managed memory is the garbage collector's business).
+    /// </summary>
+    public virtual void ReleaseFreeMemory()
+    {
     }
 
     /// <summary>Opens a <see cref="TensorScope"/> on the calling thread; the default releases nothing.</summary>

@@ -29,7 +29,7 @@ public sealed partial class Tensor : IDisposable
     /// <summary>The element type.</summary>
     public DType DType => Backend.DType;
 
-    /// <summary>The backend's own representation (a Reference array, a TorchSharp tensor).</summary>
+    /// <summary>The backend's own representation (a Reference array, a TorchSharp tensor, a slice of a packed Torch buffer).</summary>
     public object Payload { get; }
 
     /// <summary>The number of elements.</summary>

@@ -51,6 +51,28 @@ public sealed partial class Tensor
         return Backend.MatMul(this, other);
     }
 
+    /// <summary>
+    /// The affine map of a dense layer, y = x·Wᵀ + b, for this x [m, k], <paramref name="weight"/> W [n, k] and
+    /// <paramref name="bias"/> b [n] (or none): PyTorch's <c>F.linear</c>, one primitive on every backend.
+    /// </summary>
+    public Tensor Linear(Tensor weight, Tensor? bias = null)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        RequireSameBackend("linear", this, weight);
+        if (bias is not null)
+        {
+            RequireSameBackend("linear", this, bias);
+        }
+
+        if (Shape.Rank != 2 || weight.Shape.Rank != 2 || Shape[1] != weight.Shape[1] || (bias is not null && bias.Shape != new Shape(weight.Shape[0])))
+        {
+            throw new ShapeMismatchException(
+                $"linear: expected x [m, k], W [n, k] and b [n], got {Shape}, {weight.Shape}{(bias is null ? "" : $" and {bias.Shape}")}");
+        }
+
+        return Backend.Linear(this, weight, bias);
+    }
+
     /// <summary>The transpose of a rank-2 tensor.</summary>
     public Tensor T
     {

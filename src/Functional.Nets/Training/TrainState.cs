@@ -26,4 +26,40 @@ public sealed record TrainState(TensorTree Parameters, TensorTree LayerState, Te
 
     /// <summary>The key that shuffles epoch <paramref name="epoch"/> (counted from 0).</summary>
     public Key EpochKey(int epoch) => Key.Split(2)[1].Fold((ulong)epoch);
+
+    /// <summary>
+    /// Releases the tensors of this state that <paramref name="successor"/> does not share (parameters, layer state and
+    /// optimizer state), for a loop of <see cref="Trainer.Step"/> calls that keeps only the newest state. Never call it
+    /// on a state you still use, such as the one a loop started from.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// var (next, metrics) = trainer.Step(state, batch);
+    /// if (!ReferenceEquals(state, initial)) state.ReleaseUnshared(next);
+    /// state = next;
+    /// </code>
+    /// </example>
+    public void ReleaseUnshared(TrainState successor)
+    {
+        ArgumentNullException.ThrowIfNull(successor);
+        var kept = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var tree in new[] { successor.Parameters, successor.LayerState, successor.OptimizerState })
+        {
+            foreach (var (_, t) in tree)
+            {
+                kept.Add(t);
+            }
+        }
+
+        foreach (var tree in new[] { Parameters, LayerState, OptimizerState })
+        {
+            foreach (var (_, t) in tree)
+            {
+                if (!kept.Contains(t))
+                {
+                    t.Dispose();
+                }
+            }
+        }
+    }
 }

@@ -61,13 +61,19 @@ public sealed partial class Trainer
                         continue;
                     }
 
-                    var (next, m) = Step(state, batch, options.RequireFiniteLoss);
+                    // States this loop made are its own to donate: their buffers receive the next state's values.
+                    var (next, m) = Step(state, batch, options.RequireFiniteLoss, donate: !ReferenceEquals(state, initial));
                     if (!ReferenceEquals(state, initial))
                     {
-                        Release(state, next);
+                        state.ReleaseUnshared(next);
                     }
 
                     state = next;
+                    if (options.ReleaseMemoryEvery > 0 && state.Step % options.ReleaseMemoryEvery == 0)
+                    {
+                        BackendOf(state).ReleaseFreeMemory();
+                    }
+
                     lossSum += m.Loss * m.Count;
                     samples += m.Count;
                     if (m.Correct is { } c)
@@ -119,29 +125,5 @@ public sealed partial class Trainer
         }
 
         return (state, history);
-    }
-
-    /// <summary>Releases the leaves of <paramref name="old"/> that <paramref name="next"/> does not share.</summary>
-    private static void Release(TrainState old, TrainState next)
-    {
-        var kept = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
-        foreach (var tree in new[] { next.Parameters, next.LayerState, next.OptimizerState })
-        {
-            foreach (var (_, t) in tree)
-            {
-                kept.Add(t);
-            }
-        }
-
-        foreach (var tree in new[] { old.Parameters, old.LayerState, old.OptimizerState })
-        {
-            foreach (var (_, t) in tree)
-            {
-                if (!kept.Contains(t))
-                {
-                    t.Dispose();
-                }
-            }
-        }
     }
 }

@@ -92,7 +92,8 @@ public sealed class TapeTraceTests
         Assert.Equal(trace.Nodes.Count, trace.Nodes.Count(n => dot.Contains($"  n{n.Id} [", StringComparison.Ordinal)));
         var edges = trace.Nodes.Sum(n => n.Operands.Count);
         Assert.Equal(edges, dot.Split('\n').Count(l => l.Contains(" -> ", StringComparison.Ordinal)));
-        Assert.Contains("label=\"Ā = Ȳ Bᵀ\"", dot, StringComparison.Ordinal);
+        // Dense is one Linear node (Y = X Wᵀ + b) with its three VJPs, the input's first.
+        Assert.Contains("label=\"X̄ = Ȳ W\"", dot, StringComparison.Ordinal);
     }
 
     /// <summary>Named outside a trace does nothing; a trace whose result ignores its inputs says so.</summary>

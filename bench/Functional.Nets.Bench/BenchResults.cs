@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Functional.Nets.Bench;
+
+/// <summary>Everything one run measured, and its JSON form (<c>bench/results/latest.json</c>).</summary>
+public sealed class BenchResults
+{
+    /// <summary>The settings the run used.</summary>
+    public required BenchSettings Settings { get; init; }
+
+    /// <summary>libtorch's intra-op threads during the run.</summary>
+    public required int TorchThreads { get; init; }
+
+    /// <summary>Load averages when the run started and ended.</summary>
+    public required (string Start, string End) Load { get; set; }
+
+    /// <summary>(a) steps per second, ours and TorchSharp's, and the ratio; the largest parameter difference after 10 steps.</summary>
+    public MlpResult? Mlp { get; set; }
+
+    /// <summary>(a) again with pure steps (no donation): every step allocates its new state.</summary>
+    public MlpResult? MlpPure { get; set; }
+
+    /// <summary>(b) optimizer steps per second, ours and torch.optim's, and the ratio.</summary>
+    public (Spread Ours, Spread Theirs, Spread Ratio, int Leaves)? OptimizerStep { get; set; }
+
+    /// <summary>(c) GFLOP/s by width.</summary>
+    public (Dictionary<int, Spread> Reference, Dictionary<int, Spread> Torch)? Dense { get; set; }
+
+    /// <summary>(d) seconds per fast gradient check by backend.</summary>
+    public (Dictionary<string, Spread> Seconds, Dictionary<string, bool> Passed, long Parameters)? GradCheck { get; set; }
+
+    /// <summary>(e) the soaks.</summary>
+    public IReadOnlyList<SoakResult>? Soaks { get; set; }
+
+    /// <summary>Total wall time of the run.</summary>
+    public double Seconds { get; set; }
+
+    /// <summary>The bars of issue 7, each with whether this run met it (absent when not measured).</summary>
+    public IEnumerable<(string Bar, double Value, bool Met)> Bars()
+    {
+        if (Mlp is { } m)
+        {
+            yield return ("mlp_step_ratio_vs_torchsharp ≥ 1.0", m.Ratio.Median, m.Ratio.Median >= 1.0);
+        }
+
+        if (OptimizerStep is { } o)
+        {
+            yield return ("optimizer_step_ratio_vs_torch_optim ≥ 3.0", o.Ratio.Median, o.Ratio.Median >= 3.0);
+        }
+
+        if (Soaks is { Count: > 0 } s)
+        {
+            var worst = s.Max(x => x.GrowthPercent);
+            yield return ("soak_rss_growth_percent < 5", worst, worst < 5);
+        }
+    }
+
+    /// <summary>The JSON document: the issue's keys at the top, details beside them.</summary>
+    public string ToJson()
+    {
+        var root = new JsonObject
+        {
+            ["mode"] = Settings.Name,
+            ["finished_utc"] = DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture),
+            ["machine"] = new JsonObject
+            {
+                ["processor_count"] = Environment.ProcessorCount,
+                ["torch_threads"] = TorchThreads,
+                ["load_average_start"] = Load.Start,
+                ["load_average_end"] = Load.End,
+                ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+                ["dotnet"] = Environment.Version.ToString(),
+            },
+        };
+        if (Mlp is { } m)
+        {
+            root["mlp_step_ratio_vs_torchsharp"] = m.Ratio.Median;
+            root["mlp_step_ratio_spread"] = Node(m.Ratio);
+            root["mlp_steps_per_second"] = new JsonObject { ["functional_nets"] = Node(m.Ours), ["torchsharp"] = Node(m.Theirs) };
+            root["mlp_max_parameter_difference_after_10_steps"] = m.MaxParameterDifference;
+            root["mlp_minor_page_faults_per_step"] = new JsonObject { ["functional_nets"] = m.OurFaults, ["torchsharp"] = m.TheirFaults };
+        }
+
+        if (MlpPure is { } pure)
+        {
+            root["mlp_step_ratio_pure_vs_torchsharp"] = pure.Ratio.Median;
+            root["mlp_step_ratio_pure_spread"] = Node(pure.Ratio);
+            root["mlp_steps_per_second_pure"] = new JsonObject { ["functional_nets"] = Node(pure.Ours), ["torchsharp"] = Node(pure.Theirs) };
+            root["mlp_minor_page_faults_per_step_pure"] = new JsonObject { ["functional_nets"] = pure.OurFaults, ["torchsharp"] = pure.TheirFaults };
+        }
+
+        if (OptimizerStep is { } o)
+        {
+            root["optimizer_step_ratio_vs_torch_optim"] = o.Ratio.Median;
+            root["optimizer_step_ratio_spread"] = Node(o.Ratio);
+            root["optimizer_steps_per_second"] = new JsonObject { ["functional_nets"] = Node(o.Ours), ["torch_optim"] = Node(o.Theirs) };
+            root["optimizer_leaves"] = o.Leaves;
+        }
+
+        if (Dense is { } d)
+        {
+            root["reference_dense_gflops"] = ByKey(d.Reference, s => s.Median);
+            root["torch_dense_gflops"] = ByKey(d.Torch, s => s.Median);
+            root["reference_dense_gflops_spread"] = ByKey(d.Reference, Node);
+            root["torch_dense_gflops_spread"] = ByKey(d.Torch, Node);
+        }
+
+        if (GradCheck is { } g)
+        {
+            root["gradcheck_fast_seconds"] = ByKey(g.Seconds, s => s.Median);
+            root["gradcheck_fast_seconds_spread"] = ByKey(g.Seconds, Node);
+            root["gradcheck_fast_passed"] = ByKey(g.Passed, p => p);
+            root["gradcheck_parameters"] = g.Parameters;
+        }
+
+        if (Soaks is { Count: > 0 } soaks)
+        {
+            root["soak_rss_growth_percent"] = soaks.Max(s => s.GrowthPercent);
+            var detail = new JsonObject();
+            foreach (var s in soaks)
+            {
+                detail[s.Loop] = new JsonObject
+                {
+                    ["steps"] = s.Steps,
+                    ["growth_percent"] = s.GrowthPercent,
+                    ["seconds"] = s.Seconds,
+                    ["rss_mib_by_step"] = new JsonObject(s.Samples.Select(x => KeyValuePair.Create(x.Step.ToString(CultureInfo.InvariantCulture), (JsonNode?)Math.Round(x.Megabytes, 1)))),
+                };
+            }
+
+            root["soak"] = detail;
+        }
+
+        root["torchsharp_scalar_race_retries"] = TorchSharpScalarRace.Retries;
+        root["bars"] = new JsonObject(Bars().Select(b => KeyValuePair.Create(b.Bar, (JsonNode?)b.Met)));
+        root["seconds"] = Seconds;
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
+    private static JsonObject Node(Spread s) => new() { ["min"] = s.Min, ["median"] = s.Median, ["max"] = s.Max };
+
+    private static JsonObject ByKey<TKey, TValue>(Dictionary<TKey, TValue> values, Func<TValue, JsonNode?> f)
+        where TKey : notnull =>
+        new(values.Select(kv => KeyValuePair.Create(Convert.ToString(kv.Key, CultureInfo.InvariantCulture)!, f(kv.Value))));
+}

@@ -1,0 +1,75 @@
+using System.Globalization;
+using Spectre.Console;
+
+namespace Functional.Nets.Bench;
+
+/// <summary>The run as a table on the console (Spectre.Console), median with (min–max) over repeats.</summary>
+public static class ResultsTable
+{
+    /// <summary>Writes the table and the bars.</summary>
+    public static void Write(BenchResults r)
+    {
+        // Redirected output (a file, CI's log) gets a fixed width that fits every row on one line.
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Profile.Width = 150;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"Functional.Nets benchmarks ({r.Settings.Name}; libtorch threads {r.TorchThreads}; load average {r.Load.Start} → {r.Load.End})")
+            .AddColumn("measure").AddColumn(new TableColumn("Functional.Nets").RightAligned())
+            .AddColumn(new TableColumn("peer").RightAligned()).AddColumn(new TableColumn("ratio (ours/peer)").RightAligned());
+        if (r.Mlp is { } m)
+        {
+            table.AddRow("(a) MLP 784-256-256-10 Adam step (donating, as Fit), steps/s", F(m.Ours, "F0"), "TorchSharp " + F(m.Theirs, "F0"), F(m.Ratio, "F3"));
+        }
+
+        if (r.MlpPure is { } pure)
+        {
+            table.AddRow("(a) the same, pure steps (no donation), steps/s", F(pure.Ours, "F0"), "TorchSharp " + F(pure.Theirs, "F0"), F(pure.Ratio, "F3"));
+        }
+
+        if (r.OptimizerStep is { } o)
+        {
+            table.AddRow($"(b) Adam step alone, {o.Leaves} leaves, steps/s", F(o.Ours, "F0"), "torch.optim " + F(o.Theirs, "F0"), F(o.Ratio, "F2"));
+        }
+
+        if (r.Dense is { } d)
+        {
+            foreach (var w in d.Reference.Keys)
+            {
+                table.AddRow($"(c) dense fwd+bwd f64, width {w}, GFLOP/s", "Reference " + F(d.Reference[w], "F2"), "libtorch " + F(d.Torch[w], "F1"),
+                    (d.Reference[w].Median / d.Torch[w].Median).ToString("F3", CultureInfo.InvariantCulture));
+            }
+        }
+
+        if (r.GradCheck is { } g)
+        {
+            foreach (var (backend, s) in g.Seconds)
+            {
+                table.AddRow($"(d) gradcheck fast, {g.Parameters:N0} params, {backend}, s", F(s, "F2") + (g.Passed[backend] ? " passed" : " FAILED"), "", "");
+            }
+        }
+
+        if (r.Soaks is { } soaks)
+        {
+            foreach (var s in soaks)
+            {
+                var at = s.Samples.FirstOrDefault(x => x.Step == BenchSettings.WarmupSteps, s.Samples[0]);
+                table.AddRow(
+                    $"(e) soak {s.Loop}, {s.Steps:N0} steps, RSS MiB step {at.Step}→{s.Samples[^1].Step}",
+                    string.Create(CultureInfo.InvariantCulture, $"{at.Megabytes:F0} → {s.Samples[^1].Megabytes:F0} ({s.GrowthPercent:+0.0;-0.0}%)"),
+                    "",
+                    "");
+            }
+        }
+
+        AnsiConsole.Write(table);
+        foreach (var (bar, value, met) in r.Bars())
+        {
+            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"{(met ? "[green]met[/]" : "[red]NOT met[/]")}  {Markup.Escape(bar)}: {value:F3}"));
+        }
+    }
+
+    private static string F(Spread s, string format) => s.Format(format);
+}
