@@ -127,6 +127,7 @@ public sealed class BenchResults
                     ["growth_percent"] = s.GrowthPercent,
                     ["seconds"] = s.Seconds,
                     ["rss_mib_by_step"] = new JsonObject(s.Samples.Select(x => KeyValuePair.Create(x.Step.ToString(CultureInfo.InvariantCulture), (JsonNode?)Math.Round(x.Megabytes, 1)))),
+                    ["managed_committed_mib_by_step"] = new JsonObject(s.Samples.Select(x => KeyValuePair.Create(x.Step.ToString(CultureInfo.InvariantCulture), (JsonNode?)Math.Round(x.ManagedMegabytes, 1)))),
                 };
             }
 

@@ -5,10 +5,24 @@ namespace Functional.Nets.Bench;
 /// <summary>One soak's resident-memory samples and its growth after warm-up.</summary>
 /// <param name="Loop">What ran: "fit", "value_and_grad" or "fit_with_checkpoints".</param>
 /// <param name="Steps">Steps taken.</param>
-/// <param name="Samples">(step, resident MiB), every <see cref="BenchSettings.SampleEvery"/> steps from step 0.</param>
+/// <param name="Samples">Resident and managed memory every <see cref="BenchSettings.SampleEvery"/> steps from step 0.</param>
 /// <param name="GrowthPercent">(last − sample at step <see cref="BenchSettings.WarmupSteps"/>) / that sample × 100.</param>
 /// <param name="Seconds">Wall time of the soak.</param>
-public sealed record SoakResult(string Loop, long Steps, IReadOnlyList<(long Step, double Megabytes)> Samples, double GrowthPercent, double Seconds);
+public sealed record SoakResult(string Loop, long Steps, IReadOnlyList<Sample> Samples, double GrowthPercent, double Seconds);
+
+/// <summary>
+/// One memory sample: the resident size (what the bar is about) and, beside it, the .NET heap's committed size, which
+/// is part of it: garbage waiting for a collection (checkpoint buffers, say) moves RSS by a few MiB either way without
+/// anything leaking. No collection is forced before sampling, since that would also finalize, and so hide, leaked tensors.
+/// </summary>
+/// <param name="Step">The step count.</param>
+/// <param name="Megabytes">Resident MiB (VmRSS).</param>
+/// <param name="ManagedMegabytes">MiB committed by the .NET garbage collector.</param>
+public sealed record Sample(long Step, double Megabytes, double ManagedMegabytes)
+{
+    /// <summary>A sample taken now.</summary>
+    public static Sample Now(long step) => new(step, ResidentMemory.Megabytes(), GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0);
+}
 
 /// <summary>
 /// (e) The memory soak: the MNIST MLP (784-256-256-10, Adam, batches of 128, float32 on Torch) trained for many steps
@@ -48,7 +62,7 @@ public static class MemorySoak
         var model = MlpStepBench.Model();
         var backend = train.Backend;
         using var parameters = model.Init(Key.FromSeed(32), backend);
-        var samples = new List<(long, double)> { (0, ResidentMemory.Megabytes()) };
+        var samples = new List<Sample> { Sample.Now(0) };
         long step = 0;
         for (var epoch = 0; step < settings.SoakSteps; epoch++)
         {
@@ -64,7 +78,7 @@ public static class MemorySoak
                 step++;
                 if (step % BenchSettings.SampleEvery == 0)
                 {
-                    samples.Add((step, ResidentMemory.Megabytes()));
+                    samples.Add(Sample.Now(step));
                 }
 
                 if (step >= settings.SoakSteps)
@@ -77,7 +91,7 @@ public static class MemorySoak
         return Result("value_and_grad", step, samples, clock.Elapsed.TotalSeconds);
     }
 
-    private static SoakResult Result(string loop, long steps, List<(long Step, double Megabytes)> samples, double seconds)
+    private static SoakResult Result(string loop, long steps, List<Sample> samples, double seconds)
     {
         var baseline = samples.FirstOrDefault(s => s.Step == BenchSettings.WarmupSteps, samples[0]).Megabytes;
         var growth = (samples[^1].Megabytes - baseline) / baseline * 100;
@@ -87,7 +101,7 @@ public static class MemorySoak
     /// <summary>Samples resident memory every 500 steps and saves a checkpoint every 1,000 when given a path.</summary>
     private sealed class Sampler(int steps, string? checkpointPath) : TrainingCallback
     {
-        public List<(long Step, double Megabytes)> Samples { get; } = [(0, ResidentMemory.Megabytes())];
+        public List<Sample> Samples { get; } = [Sample.Now(0)];
 
         public override void OnStep(int epoch, int batch, TrainState state, StepMetrics metrics)
         {
@@ -103,7 +117,7 @@ public static class MemorySoak
 
             if (state.Step % BenchSettings.SampleEvery == 0)
             {
-                Samples.Add((state.Step, ResidentMemory.Megabytes()));
+                Samples.Add(Sample.Now(state.Step));
             }
         }
     }

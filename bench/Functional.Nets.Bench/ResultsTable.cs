@@ -59,7 +59,7 @@ public static class ResultsTable
                 table.AddRow(
                     $"(e) soak {s.Loop}, {s.Steps:N0} steps, RSS MiB step {at.Step}→{s.Samples[^1].Step}",
                     string.Create(CultureInfo.InvariantCulture, $"{at.Megabytes:F0} → {s.Samples[^1].Megabytes:F0} ({s.GrowthPercent:+0.0;-0.0}%)"),
-                    "",
+                    string.Create(CultureInfo.InvariantCulture, $".NET heap {at.ManagedMegabytes:F0} → {s.Samples[^1].ManagedMegabytes:F0}"),
                     "");
             }
         }

@@ -39,6 +39,9 @@ public sealed partial class ReferenceBackend : Backend
     public override double[] ToArray(Tensor tensor) => (double[])Data(tensor).Values.Clone();
 
     /// <inheritdoc />
+    public override void CopyTo(Tensor tensor, Span<double> destination) => Data(tensor).Values.CopyTo(destination);
+
+    /// <inheritdoc />
     public override Tensor Unary(UnaryOp op, Tensor a, double alpha)
     {
         var x = Data(a).Values;

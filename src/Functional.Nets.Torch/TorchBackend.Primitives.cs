@@ -55,8 +55,17 @@ public sealed partial class TorchBackend
     /// <inheritdoc />
     public override double[] ToArray(Tensor tensor)
     {
-        var native = Native(tensor, "ToArray");
         var result = new double[tensor.Size];
+        CopyOut(tensor, result, "ToArray");
+        return result;
+    }
+
+    /// <inheritdoc />
+    public override void CopyTo(Tensor tensor, Span<double> destination) => CopyOut(tensor, destination, "CopyTo");
+
+    private void CopyOut(Tensor tensor, Span<double> result, string op)
+    {
+        var native = Native(tensor, op);
         try
         {
             // The copies made here (detached, on the CPU, contiguous) are released with this scope.
@@ -88,10 +97,8 @@ public sealed partial class TorchBackend
         }
         catch (ExternalException e)
         {
-            throw Failure("ToArray", e, tensor.Shape);
+            throw Failure(op, e, tensor.Shape);
         }
-
-        return result;
     }
 
     /// <inheritdoc />

@@ -148,6 +148,8 @@ public sealed partial class TorchBackend : Backend
     /// <summary>
     /// The TorchSharp tensor behind <paramref name="tensor"/>: the same native tensor, not a copy, so it is
     /// released when <paramref name="tensor"/> is. Do not modify it in place: tensors are immutable values.
+    /// For a leaf of a packed tree it is a view of the shared buffer, which the innermost <see cref="TorchScope"/> open
+    /// when it was first read also releases (read it again after that scope for a fresh view).
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="tensor"/> does not live on a torch backend.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="tensor"/> was released.</exception>

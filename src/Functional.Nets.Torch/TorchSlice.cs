@@ -44,8 +44,10 @@ internal sealed class TorchSlice
     public bool IsReleased => Volatile.Read(ref released) != 0 || Buffer.Flat.IsInvalid;
 
     /// <summary>
-    /// The leaf as a libtorch view of the buffer, made on first use and kept until the leaf is released. The view
-    /// belongs to no dispose scope: its lifetime is the leaf's, whatever scope is open when it is first read.
+    /// The leaf as a libtorch view of the buffer, made on first use and reused until the leaf is released. Like any
+    /// result, the view joins the innermost dispose scope open when it is made, so a scope that releases the buffer (its
+    /// leaves not kept) releases the views read inside it too; a leaf that outlives that scope makes its view again on
+    /// the next read. Made with no scope open, the view is the leaf's alone and goes with it.
     /// </summary>
     public TorchTensor View()
     {
@@ -55,7 +57,7 @@ internal sealed class TorchSlice
             return current;
         }
 
-        var made = Buffer.Flat.as_strided(dims, strides, Buffer.StorageOffset + Offset).DetachFromDisposeScope();
+        var made = Buffer.Flat.as_strided(dims, strides, Buffer.StorageOffset + Offset);
         if (!ReferenceEquals(Interlocked.CompareExchange(ref view, made, current), current))
         {
             // Another thread made one first: use it.

@@ -32,6 +32,9 @@ internal static class Leafwise
         var backend = inputs[0][0].Backend;
         if (backend.PacksTrees)
         {
+            // A leaf that appears in two inputs (a state whose slots share tensors) would be written twice: not donatable.
+            donated = donated && DistinctLeaves(inputs);
+
             // Flat views (or concatenations, for leaves not yet packed) in, one call of f, results sliced back into
             // leaves that share one buffer per output. The flat handles are released here; the buffers live on in the leaves.
             var shapes = inputs[0].Select(t => t.Shape).ToArray();
@@ -86,6 +89,12 @@ internal static class Leafwise
         a.RequireSameStructure(b, "Zip");
         Tensor[] other = [.. a.Names.Select(n => b[n])];
         return TensorTree.Of(Named(a, Map([Leaves(a), other], 1, (x, reuse) => [f(x[0], x[1], reuse)], donated)[0]));
+    }
+
+    private static bool DistinctLeaves(IReadOnlyList<Tensor>[] inputs)
+    {
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        return inputs.All(list => list.All(seen.Add));
     }
 
     /// <summary>The leaves of <paramref name="tree"/>, in order.</summary>

@@ -27,6 +27,17 @@ public abstract partial class Backend : IEquatable<Backend>
     /// <summary>Copies a tensor's values out, row-major, widened to double.</summary>
     public abstract double[] ToArray(Tensor tensor);
 
+    /// <summary>
+    /// Copies a tensor's values, row-major, widened to double, into <paramref name="destination"/> (at least
+    /// <see cref="Tensor.Size"/> long) without allocating an array per call, for writers that stream many tensors
+    /// (checkpoints). The default goes through <see cref="ToArray"/>.
+    /// </summary>
+    public virtual void CopyTo(Tensor tensor, Span<double> destination)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        ToArray(tensor).CopyTo(destination);
+    }
+
     /// <summary>Elementwise <paramref name="op"/> of <paramref name="a"/> (α used by LeakyReLU and ELU).</summary>
     public abstract Tensor Unary(UnaryOp op, Tensor a, double alpha);
 

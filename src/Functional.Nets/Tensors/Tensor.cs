@@ -38,6 +38,18 @@ public sealed partial class Tensor : IDisposable
     /// <summary>Copies the values out, row-major.</summary>
     public double[] ToArray() => Backend.ToArray(this);
 
+    /// <summary>Copies the values out, row-major, into <paramref name="destination"/> (at least <see cref="Size"/> long).</summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <see cref="Size"/>.</exception>
+    public void CopyTo(Span<double> destination)
+    {
+        if (destination.Length < Size)
+        {
+            throw new ArgumentException($"CopyTo: the destination holds {destination.Length} values but the tensor has {Size} (shape {Shape})", nameof(destination));
+        }
+
+        Backend.CopyTo(this, destination[..checked((int)Size)]);
+    }
+
     /// <summary>The value of a one-element tensor.</summary>
     public double Item()
     {

@@ -114,6 +114,40 @@ public sealed class PackedTreeTests
     }
 
     [Fact]
+    public void Leaves_read_inside_a_scope_that_releases_their_buffer_leave_nothing_behind()
+    {
+        var backend = TorchBackend.CpuFloat64;
+        var before = Live;
+        IReadOnlyList<Tensor> leaves;
+        using (backend.Scope())
+        {
+            leaves = backend.Unflatten(backend.FromArray(new double[13], 13), Shapes);
+            foreach (var leaf in leaves)
+            {
+                _ = (leaf * 2.0).ToArray(); // makes each leaf's view
+            }
+        }
+
+        Assert.Equal(before, Live);
+
+        // A kept leaf outlives the scope that released its view, and makes a new one when read again.
+        using (var scope = backend.Scope())
+        {
+            leaves = backend.Unflatten(backend.FromArray(Enumerable.Repeat(1.5, 13).ToArray(), 13), Shapes);
+            _ = leaves[1].ToArray();
+            scope.Keep(leaves[1]);
+        }
+
+        Assert.Equal([1.5, 1.5], leaves[1].ToArray());
+        foreach (var leaf in leaves)
+        {
+            leaf.Dispose();
+        }
+
+        Assert.Equal(before, Live);
+    }
+
+    [Fact]
     public void Gradients_on_torch_arrive_packed_and_feed_a_flat_update()
     {
         var backend = TorchBackend.CpuFloat64;

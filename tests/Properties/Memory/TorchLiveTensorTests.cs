@@ -16,12 +16,15 @@ public sealed class TorchLiveTensorTests
 
     private static long Live => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
-    [Fact]
-    public void Trainer_steps_leave_the_live_count_unchanged()
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("frozen first layer")]
+    [InlineData("sgd momentum nesterov")]
+    public void Trainer_steps_leave_the_live_count_unchanged(string optimizer)
     {
         var backend = TorchBackend.CpuFloat32;
         using var data = Data(backend);
-        var trainer = new Trainer(Model(), Losses.SoftmaxCrossEntropy, Optim.Adam(1e-3));
+        var trainer = new Trainer(Model(), Losses.SoftmaxCrossEntropy, Build(optimizer));
         var initial = trainer.Init(Key.FromSeed(1), backend);
         Run(trainer, initial, data, 5); // warm-up: anything created lazily exists before the count is taken
 
@@ -90,17 +93,7 @@ public sealed class TorchLiveTensorTests
     [MemberData(nameof(Optimizers))]
     public void Optimizer_steps_leave_the_live_count_unchanged(string name)
     {
-        var optimizer = name switch
-        {
-            "adam" => Optim.Adam(1e-3),
-            "adamw" => Optim.AdamW(1e-3),
-            "sgd momentum nesterov" => Optim.Sgd(0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4),
-            "rmsprop centered momentum" => Optim.RmsProp(1e-2, momentum: 0.9, centered: true),
-            "adagrad" => Optim.Adagrad(),
-            "adadelta" => Optim.Adadelta(),
-            "clip by norm + adam" => Optim.Chain(Optim.ClipByGlobalNorm(1), Optim.Adam(1e-3)),
-            _ => Optim.Freeze(Optim.Adam(1e-3), "0"),
-        };
+        var optimizer = Build(name);
         var backend = TorchBackend.CpuFloat32;
         using var data = Data(backend);
         var model = Model();
@@ -133,6 +126,18 @@ public sealed class TorchLiveTensorTests
         Assert.Equal(before, Live);
         gradients.Dispose();
     }
+
+    private static Optimizer Build(string name) => name switch
+    {
+        "adam" => Optim.Adam(1e-3),
+        "adamw" => Optim.AdamW(1e-3),
+        "sgd momentum nesterov" => Optim.Sgd(0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4),
+        "rmsprop centered momentum" => Optim.RmsProp(1e-2, momentum: 0.9, centered: true),
+        "adagrad" => Optim.Adagrad(),
+        "adadelta" => Optim.Adadelta(),
+        "clip by norm + adam" => Optim.Chain(Optim.ClipByGlobalNorm(1), Optim.Adam(1e-3)),
+        _ => Optim.Freeze(Optim.Adam(1e-3), "0"),
+    };
 
     /// <summary>Releases the leaves of <paramref name="old"/> that neither the starting tree nor <paramref name="next"/> holds.</summary>
     private static void Release(TensorTree old, TensorTree start, TensorTree next)
