@@ -207,15 +207,7 @@ public static class OutcomeWriter
                     c.Title + against,
                     r.Leaf,
                     r.Shape.ToString(),
-                    r.Checked.ToString(inv),
-                    r.Kinks.ToString(inv),
-                    r.Failures.ToString(inv),
-                    Number(r.MaxAbsoluteError),
-                    Number(r.MaxRelativeError),
-                    r.WorstPosition,
-                    r.WorstIndex < 0 ? "-" : Number(r.Analytic, "G6"),
-                    r.WorstIndex < 0 ? "-" : Number(r.Expected, "G6"),
-                    r.Passed ? (r.Kinks > 0 ? "pass (kinks)" : "pass") : "FAIL",
+                    .. r.MeasureCells("G6"),
                 ];
             }
         }

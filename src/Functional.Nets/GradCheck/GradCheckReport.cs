@@ -60,6 +60,27 @@ public sealed record GradCheckRow(
     /// <summary>The worst entry's position: a multi-index such as <c>[1, 2]</c>, <c>u2</c> for a direction, <c>-</c> for none.</summary>
     public string WorstPosition => FormatPosition(WorstIndex);
 
+    /// <summary>
+    /// The row's measurements as table cells, in the order checked, kinks, failed, max abs err, max rel err,
+    /// worst, a, b, verdict; <paramref name="valueFormat"/> formats the two values at the worst entry.
+    /// </summary>
+    public IReadOnlyList<string> MeasureCells(string valueFormat = "G10")
+    {
+        var inv = CultureInfo.InvariantCulture;
+        return
+        [
+            Checked.ToString(inv),
+            Kinks.ToString(inv),
+            Failures.ToString(inv),
+            GradCheckReport.Number(MaxAbsoluteError),
+            GradCheckReport.Number(MaxRelativeError),
+            WorstPosition,
+            WorstIndex < 0 ? "-" : GradCheckReport.Number(Analytic, valueFormat),
+            WorstIndex < 0 ? "-" : GradCheckReport.Number(Expected, valueFormat),
+            Passed ? (Kinks > 0 ? "pass (kinks)" : "pass") : "FAIL",
+        ];
+    }
+
     /// <summary>Formats a flat index of this row as <see cref="WorstPosition"/> does.</summary>
     public string FormatPosition(int index)
     {
@@ -193,15 +214,7 @@ public sealed class GradCheckReport
                 r.Leaf,
                 r.Shape.ToString(),
                 r.Against,
-                r.Checked.ToString(inv),
-                r.Kinks.ToString(inv),
-                r.Failures.ToString(inv),
-                Number(r.MaxAbsoluteError),
-                Number(r.MaxRelativeError),
-                r.WorstPosition,
-                r.WorstIndex < 0 ? "-" : Number(r.Analytic, "G10"),
-                r.WorstIndex < 0 ? "-" : Number(r.Expected, "G10"),
-                r.Passed ? (r.Kinks > 0 ? "pass (kinks)" : "pass") : "FAIL",
+                .. r.MeasureCells("G10"),
             ]);
         }
 
@@ -327,7 +340,7 @@ public sealed class GradCheckReport
     }
 
     /// <summary>A number as <c>3.1e-11</c> (lower-case exponent, no leading zeros in it) or <c>NaN</c>.</summary>
-    private static string Number(double v, string format = "G3")
+    internal static string Number(double v, string format = "G3")
     {
         if (double.IsNaN(v))
         {
