@@ -231,14 +231,28 @@ public static class GradCheck
         var shapes = inputShapes.ToArray();
         var theta = inputs.Select(v => (double[])v.Clone()).ToArray();
 
-        double Objective(IReadOnlyList<double[]> x) => Dot(w, op.CheckedForward(x, shapes, outputShape));
-
         var y = op.CheckedForward(theta, shapes, outputShape);
         var f0 = Dot(w, y);
+
+        // L(x) − L(x₀) = Σᵢ wᵢ·(Fᵢ(x) − yᵢ): each output is differenced before the contraction, as a Jacobian
+        // column would be, so an output of 1e13 that a step leaves unchanged contributes exactly 0 instead of
+        // an ulp (~0.02) that would swamp the 1e-6 change of a small output. Same gradient as Σ w ⊙ F(x).
+        double Objective(IReadOnlyList<double[]> x)
+        {
+            var moved = op.CheckedForward(x, shapes, outputShape);
+            double s = 0;
+            for (var i = 0; i < moved.Length; i++)
+            {
+                s += w[i] * (moved[i] - y[i]);
+            }
+
+            return s;
+        }
+
         var vjp = op.CheckedVjp(theta, shapes, y, w).Select(g => (double[])g.Clone()).ToArray();
         var names = shapes.Length == 1 ? ["input"] : shapes.Select((_, i) => "input" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
 
-        var rows = FiniteDifferences.Run(names, shapes, theta, vjp, f0, point => Objective(point.Select((v, i) => v ?? theta[i]).ToArray()), v => v, options).ToList();
+        var rows = FiniteDifferences.Run(names, shapes, theta, vjp, 0, point => Objective(point.Select((v, i) => v ?? theta[i]).ToArray()), v => v, options).ToList();
         foreach (var backend in compareWith ?? [])
         {
             // A float32 backend is held to the float32 tolerances unless the caller chose them.

@@ -38,6 +38,20 @@ public sealed class ReportAndCustomOpTests
         Assert.Equal(expected.MaxRelativeError, row.GetProperty("maxRelativeError").GetDouble());
     }
 
+    /// <summary>
+    /// Regression (a CI failure): exp(x³/2) at inputs 4 and 0.3 has outputs 7.9e13 and 1.01. Contracted with the
+    /// cotangent before differencing, the small entry's change (~1e-6) drowned in the rounding of the large one
+    /// (ulp 0.016) and its central difference read 0. Outputs are now differenced before the contraction.
+    /// </summary>
+    [Fact]
+    public void Outputs_of_very_different_scales_do_not_hide_each_others_differences()
+    {
+        var op = CustomOp.Elementwise("exp(x³/2)", x => Math.Exp(x * x * x / 2), (x, _) => 1.5 * x * x * Math.Exp(x * x * x / 2));
+        var report = Functional.Nets.GradCheck.Op(op, [[4.0, 0.3, -1.3, 0.7]], [new Shape(2, 2)], Key.FromSeed(1616813036));
+        Assert.True(report.Passed, report.ToString());
+        Assert.Equal(4, report.Rows.Single().Checked);
+    }
+
     [Fact]
     public void The_table_names_the_failing_leaf_and_entry()
     {
