@@ -116,9 +116,11 @@ public sealed class BatchNormPeerTests(ITestOutputHelper output)
             }
 
             peer.train();
+            var largestInput = 0.0;
             for (var step = 0; step < Steps; step++)
             {
                 var x = run.Batch(step);
+                largestInput = Math.Max(largestInput, x.Max(Math.Abs));
                 var dims = run.Dims(step);
                 var (y, s) = layer.Apply(p, state, backend.FromArray(x, new Shape([.. dims.Select(d => (int)d)])), Context.TrainDeterministic);
                 state = s;
@@ -128,7 +130,10 @@ public sealed class BatchNormPeerTests(ITestOutputHelper output)
 
             if (run.Track)
             {
-                Expect(means, "running_mean", state["running_mean"].ToArray(), norm.running_mean!.data<double>().ToArray(), run);
+                // The running mean is a weighted sum (weights ≤ 1 in all) of batch means, which can cancel to near 0
+                // (one channel, momentum 1): its rounding error is at most (n + Steps)·u·max|x| with n ≤ 160 values
+                // per channel, so it is measured against the largest input it was summed from, not its own size.
+                Expect(means, "running_mean", state["running_mean"].ToArray(), norm.running_mean!.data<double>().ToArray(), run, largestInput);
                 Expect(variances, "running_var", state["running_var"].ToArray(), norm.running_var!.data<double>().ToArray(), run);
                 var count = state["num_batches_tracked"].Item();
                 var peerCount = norm.num_batches_tracked!.to(int64).item<long>();
@@ -156,9 +161,9 @@ public sealed class BatchNormPeerTests(ITestOutputHelper output)
         }
     }
 
-    private static void Expect(WorstSeen worst, string what, double[] ours, double[] peer, PeerRun run)
+    private static void Expect(WorstSeen worst, string what, double[] ours, double[] peer, PeerRun run, double floor = RelativeError.DefaultFloor)
     {
-        var e = RelativeError.Of(ours, peer);
+        var e = RelativeError.Of(ours, peer, floor);
         worst.Record(e.Value, () => $"{what}: {e} in {run}");
         if (!(e.Value <= Tolerance))
         {

@@ -1,22 +1,19 @@
-using System.Diagnostics;
 using Functional.Nets.Reference;
 using Xunit.Abstractions;
 
 namespace Functional.Nets.Tests.GradChecks;
 
 /// <summary>
-/// Fast mode checks a ~100k-parameter network in seconds: an MNIST-sized MLP 784-128-10 (101,770 parameters),
-/// softmax cross-entropy on a batch of 32, on every backend combination. Prints the time; the bound is loose
-/// (the host shows CPU steal), the printed figure is the measurement.
+/// Fast mode on a ~100k-parameter network: an MNIST-sized MLP 784-128-10 (101,770 parameters), softmax
+/// cross-entropy on a batch of 32, on every backend combination. Its cost does not depend on the size (two loss
+/// evaluations per direction, <see cref="FastModeTests"/>); its time is measured by the benchmark
+/// (<c>gradcheck_fast_seconds</c> in bench/results), not here: timings do not belong in unit tests.
 /// </summary>
-public sealed class FastCheckTimingTests(ITestOutputHelper output)
+public sealed class FastCheckOnLargeModelTests(ITestOutputHelper output)
 {
-    /// <summary>A generous bound for a check that takes well under a second here; fails only on a pathology.</summary>
-    public const double BoundSeconds = 30;
-
     [Theory]
     [MemberData(nameof(AllBackends))]
-    public void A_100k_parameter_MLP_is_fast_checked_in_seconds(string combination)
+    public void A_100k_parameter_MLP_passes_the_fast_check(string combination)
     {
         var backend = BackendCombinations.Resolve(combination);
         var model = new Sequential(new Dense(784, 128), new Tanh(), new Dense(128, 10));
@@ -26,16 +23,10 @@ public sealed class FastCheckTimingTests(ITestOutputHelper output)
         var classes = Enumerable.Range(0, 32).Select(i => i % 10).ToArray();
         Tensor Loss(TensorTree p) => Losses.SoftmaxCrossEntropy(model.Apply(p, x), classes);
 
-        // Warm-up (JIT, libtorch's first-op initialization), then the measured check.
-        Functional.Nets.GradCheck.Check(Loss, parameters, GradCheckOptions.For(backend.DType).AsFast() with { Directions = 1 });
-        var stopwatch = Stopwatch.StartNew();
         var report = Functional.Nets.GradCheck.Check(Loss, parameters, GradCheckOptions.For(backend.DType).AsFast());
-        stopwatch.Stop();
-
-        output.WriteLine($"{combination}: fast check of {parameters.ParameterCount:N0} parameters (4 directions × 5 rows: along the gradient and 3 random) in {stopwatch.Elapsed.TotalSeconds:F2} s");
-        output.WriteLine(report.ToString());
+        output.WriteLine($"{combination}: fast check of {parameters.ParameterCount:N0} parameters\n{report}");
         Assert.True(report.Passed, report.ToString());
-        Assert.True(stopwatch.Elapsed.TotalSeconds < BoundSeconds, $"took {stopwatch.Elapsed.TotalSeconds:F1} s");
+        Assert.All(report.Rows, r => Assert.True(r.Checked > 0, $"{r.Leaf}: no direction compared"));
     }
 
     [Fact]
@@ -46,10 +37,9 @@ public sealed class FastCheckTimingTests(ITestOutputHelper output)
         var parameters = model.Init(Key.FromSeed(1), backend);
         var x = backend.FromArray(Key.FromSeed(2).Uniform(32 * 784), 32, 784);
         var classes = Enumerable.Range(0, 32).Select(i => i % 10).ToArray();
-        var stopwatch = Stopwatch.StartNew();
         var report = Functional.Nets.GradCheck.Check(
             p => Losses.SoftmaxCrossEntropy(model.Apply(p, x), classes), parameters, GradCheckOptions.Float64 with { MaxEntriesPerLeaf = 10 });
-        output.WriteLine($"full mode, 10 entries per leaf: {stopwatch.Elapsed.TotalSeconds:F2} s\n{report}");
+        output.WriteLine($"full mode, 10 entries per leaf:\n{report}");
         Assert.True(report.Passed, report.ToString());
         Assert.Equal(4 * 10, report.Checked + report.Kinks);
     }
