@@ -224,6 +224,11 @@ public static class OutcomeWriter
             {
                 yield return $"{c.Title}: {r.Leaf} has {r.Kinks} kink(s) at {string.Join(", ", r.KinkIndices.Take(6).Select(r.FormatPosition))}{(r.KinkIndices.Count > 6 ? ", …" : "")}: one-sided differences disagree (ReLU at 0); not failures";
             }
+
+            if (c.Report.NoiseMayBlurVerdict)
+            {
+                yield return string.Create(inv, $"{c.Title}: the loss's own rounding puts noise of up to ~{Number(c.Report.DifferenceNoise)} (u·|L|/eps) on differences, above atol/10; failures and kinks of that size can be rounding, not derivatives (GradCheckOptions.Eps sets a larger step in the API)");
+            }
         }
 
         foreach (var c in outcome.Checks.Where(c => c.Skipped is not null))

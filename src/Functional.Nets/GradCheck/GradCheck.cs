@@ -83,7 +83,10 @@ public static class GradCheck
         }
 
         var rows = FiniteDifferences.Run(names, shapes, theta, grads, f0, Evaluate, Rounding(backend.DType), options);
-        return new GradCheckReport(subject ?? DescribeParameters(parameters), backend.ToString(), f0, options, rows, stopwatch.Elapsed);
+        return new GradCheckReport(subject ?? DescribeParameters(parameters), backend.ToString(), f0, options, rows, stopwatch.Elapsed)
+        {
+            DifferenceNoise = UnitRoundoff(backend.DType) * Math.Abs(f0) / options.Eps,
+        };
     }
 
     /// <summary>
@@ -106,7 +109,10 @@ public static class GradCheck
         var parts = new List<GradCheckReport> { Check(lossOn(backend), parameters, options, subject) };
         parts.AddRange(compareWith.Select(other => Across(lossOn, parameters, other, options, subject)));
         var rows = parts.SelectMany(r => r.Rows).ToArray();
-        return new GradCheckReport(parts[0].Subject, parts[0].Backend, parts[0].Value, parts[0].Options, rows, TimeSpan.FromTicks(parts.Sum(p => p.Elapsed.Ticks)));
+        return new GradCheckReport(parts[0].Subject, parts[0].Backend, parts[0].Value, parts[0].Options, rows, TimeSpan.FromTicks(parts.Sum(p => p.Elapsed.Ticks)))
+        {
+            DifferenceNoise = parts[0].DifferenceNoise,
+        };
     }
 
     /// <summary>
@@ -272,7 +278,16 @@ public static class GradCheck
         }
 
         var subject = $"custom op '{op.Name}' at {string.Join(", ", shapes.Select(s => s.ToString()))}";
-        return new GradCheckReport(subject, "hand-written VJP, float64", f0, options, rows, stopwatch.Elapsed);
+        var contracted = 0.0;
+        for (var i = 0; i < y.Length; i++)
+        {
+            contracted += Math.Abs(w[i] * y[i]);
+        }
+
+        return new GradCheckReport(subject, "hand-written VJP, float64", f0, options, rows, stopwatch.Elapsed)
+        {
+            DifferenceNoise = UnitRoundoff(DType.Float64) * contracted / options.Eps,
+        };
     }
 
     /// <summary>A row comparing two gradients of one leaf entry by entry (no finite differences, no kinks).</summary>
@@ -301,6 +316,9 @@ public static class GradCheck
 
         return s;
     }
+
+    /// <summary>u = 2⁻²⁴ for float32, 2⁻⁵³ for float64.</summary>
+    private static double UnitRoundoff(DType dtype) => dtype == DType.Float32 ? Math.ScaleB(1, -24) : Math.ScaleB(1, -53);
 
     private static Func<double, double> Rounding(DType dtype) =>
         dtype == DType.Float32 ? v => (float)v : v => v;

@@ -149,6 +149,18 @@ public sealed class GradCheckReport
     /// <summary>The wall-clock time the check took.</summary>
     public TimeSpan Elapsed { get; }
 
+    /// <summary>
+    /// How far the function's own rounding alone can move a finite difference: u·|L|/eps, with u the unit roundoff
+    /// of the dtype the function was evaluated in (2⁻⁵³ or 2⁻²⁴) and L its value (for a custom op, Σ|wᵢyᵢ| of the
+    /// contracted outputs). Two evaluations each rounded by about u·|L|, divided by a step of eps (at least), give
+    /// this. When it exceeds a tenth of atol, failures and kinks of that size may be rounding, not derivatives, and
+    /// the table says so. 0 when not measured.
+    /// </summary>
+    public double DifferenceNoise { get; init; }
+
+    /// <summary>Whether <see cref="DifferenceNoise"/> is large enough (over atol/10) to blur the verdict.</summary>
+    public bool NoiseMayBlurVerdict => DifferenceNoise > Options.Atol / 10;
+
     /// <summary>Whether every row passed. Kinks are reported, not failed.</summary>
     public bool Passed => Rows.All(r => r.Passed);
 
@@ -186,7 +198,10 @@ public sealed class GradCheckReport
             reports[0].Value,
             reports[0].Options,
             rows,
-            TimeSpan.FromTicks(reports.Sum(r => r.Elapsed.Ticks)));
+            TimeSpan.FromTicks(reports.Sum(r => r.Elapsed.Ticks)))
+        {
+            DifferenceNoise = reports.Max(r => r.DifferenceNoise),
+        };
     }
 
     /// <summary>
@@ -235,6 +250,13 @@ public sealed class GradCheckReport
             sb.Append(inv, $"kinks in {r.Leaf} ({r.Against}): {shown}{(r.KinkIndices.Count > 8 ? ", …" : "")}: one-sided differences disagree (ReLU at 0, a tie in a max); not counted as failures").AppendLine();
         }
 
+        if (NoiseMayBlurVerdict)
+        {
+            sb.Append(inv, $"note: the rounding of the function's value alone puts noise of up to ~{Number(DifferenceNoise)} (u·|L|/eps) on differences at eps {Number(Options.Eps)}, ");
+            sb.Append("above atol/10: failures and kinks of that size can be rounding, not derivatives; ");
+            sb.Append("a larger eps (e.g. 1e-4) or a smaller loss tells them apart").AppendLine();
+        }
+
         return sb.ToString();
     }
 
@@ -267,6 +289,7 @@ public sealed class GradCheckReport
         writer.WriteNumber("failures", Failures);
         writer.WriteNumber("kinks", Kinks);
         writer.WriteNumber("elapsedSeconds", Elapsed.TotalSeconds);
+        Write(writer, "differenceNoise", DifferenceNoise);
         writer.WriteStartObject("options");
         writer.WriteString("mode", Options.Mode == GradCheckMode.Fast ? "fast" : "full");
         writer.WriteNumber("eps", Options.Eps);

@@ -43,18 +43,32 @@ public sealed class FastModeTests(ITestOutputHelper output)
         Assert.True(disagreements.IsEmpty, string.Join("\n", disagreements.Take(3)));
     }
 
+    /// <summary>
+    /// Cases whose loss is so large that its own rounding blurs central differences at eps 1e-6
+    /// (<see cref="GradCheckReport.NoiseMayBlurVerdict"/>: u·|L|/eps over atol/10, i.e. |L| ≳ 9,000; the activations
+    /// include x⁹ and exp(x³/2)) are set aside, not judged: there the checker itself says the verdict may be noise
+    /// (seen in a stress run: |L| = 1.2e6, differences off by 1e-3). At most this fraction may be set aside.
+    /// </summary>
+    public const double MaxUnresolvableFraction = 0.1;
+
     [Fact]
     public void Fast_mode_agrees_with_full_mode_on_generated_networks_with_a_custom_activation()
     {
-        int cases = 0, failedBoth = 0;
+        int cases = 0, failedBoth = 0, unresolvable = 0;
         var disagreements = new ConcurrentBag<string>();
         Law.Check(NetworkWithCustomActivation.Arbitrary, n =>
         {
             var backend = ReferenceBackend.Instance;
             var (loss, parameters) = n.Build(backend);
             var full = Functional.Nets.GradCheck.Check(loss, parameters);
-            var fast = Functional.Nets.GradCheck.Check(loss, parameters, GradCheckOptions.Float64.AsFast() with { Key = Key.FromSeed(n.Seed) });
             Interlocked.Increment(ref cases);
+            if (full.NoiseMayBlurVerdict)
+            {
+                Interlocked.Increment(ref unresolvable);
+                return;
+            }
+
+            var fast = Functional.Nets.GradCheck.Check(loss, parameters, GradCheckOptions.Float64.AsFast() with { Key = Key.FromSeed(n.Seed) });
             if (full.Passed != fast.Passed)
             {
                 disagreements.Add($"{n}: full {(full.Passed ? "passed" : "failed")}, fast {(fast.Passed ? "passed" : "failed")}\n{full}\n{fast}");
@@ -68,8 +82,9 @@ public sealed class FastModeTests(ITestOutputHelper output)
             Assert.True(full.Passed == (n.Activation.Error == PlantedError.None), $"{n}:\n{full}");
         }, 200);
 
-        output.WriteLine($"networks: fast and full agree on {cases - disagreements.Count} of {cases} cases ({failedBoth} failed by both)");
+        output.WriteLine($"networks: fast and full agree on {cases - unresolvable - disagreements.Count} of {cases - unresolvable} cases ({failedBoth} failed by both); {unresolvable} set aside as unresolvable at eps 1e-6");
         Assert.True(disagreements.IsEmpty, string.Join("\n", disagreements.Take(3)));
+        Assert.InRange(unresolvable, 0, MaxUnresolvableFraction * cases);
     }
 
     [Fact]

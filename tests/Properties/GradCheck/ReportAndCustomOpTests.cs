@@ -52,6 +52,32 @@ public sealed class ReportAndCustomOpTests
         Assert.Equal(4, report.Rows.Single().Checked);
     }
 
+    /// <summary>
+    /// A correct network whose loss is 1.2e6 (x⁹ activation; found by a stress run of the generated networks): at eps
+    /// 1e-6 the loss's rounding (u·|L|/eps ≈ 1.3e-4) makes central differences miss by ~1e-3 and look like kinks.
+    /// The report says so, and at eps 1e-4 the same check passes.
+    /// </summary>
+    [Fact]
+    public void A_loss_too_large_for_the_step_is_flagged_as_rounding_noise()
+    {
+        var n = new NetworkWithCustomActivation(2025567286, 6, 7, 3, new PrimitiveCase(185790337, PrimitiveKind.Chain, 4, 2, 4, 4, PlantedError.None));
+        var (loss, parameters) = n.Build(ReferenceBackend.Instance);
+        var blurred = Functional.Nets.GradCheck.Check(loss, parameters);
+        Assert.True(blurred.NoiseMayBlurVerdict);
+        Assert.InRange(blurred.DifferenceNoise, 1e-4, 2e-4);
+        Assert.Contains("can be rounding, not derivatives", blurred.ToString(), StringComparison.Ordinal);
+        Assert.Equal(blurred.DifferenceNoise, JsonDocument.Parse(blurred.ToJson()).RootElement.GetProperty("differenceNoise").GetDouble());
+
+        var resolved = Functional.Nets.GradCheck.Check(loss, parameters, GradCheckOptions.Float64 with { Eps = 1e-4 });
+        Assert.True(resolved.Passed, resolved.ToString());
+        Assert.Equal(blurred.DifferenceNoise / 100, resolved.DifferenceNoise, 1e-12);  // the noise falls as 1/eps
+
+        // An ordinary check says nothing about noise.
+        var swish = Functional.Nets.GradCheck.Op(Swish, new Shape(3, 4), Key.FromSeed(1));
+        Assert.False(swish.NoiseMayBlurVerdict);
+        Assert.DoesNotContain("note:", swish.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_table_names_the_failing_leaf_and_entry()
     {
