@@ -51,10 +51,18 @@ public sealed class FastModeTests(ITestOutputHelper output)
     /// </summary>
     public const double MaxUnresolvableFraction = 0.1;
 
+    /// <summary>
+    /// A planted error's visibility (<see cref="NetworkWithCustomActivation.PlantedErrorVisibility"/>) between these
+    /// bounds is marginal: the wrong gradient sits within a factor 2 of the rule's allowance, where either verdict
+    /// is honest and fast and full mode may differ. Below the lower bound the wrong derivative is right at this point
+    /// (3·2x/(1+x²) written as 3 is exact at x = 1: a stress run drew a pre-activation of 0.996) and must pass.
+    /// </summary>
+    public const double MarginalLow = 0.5, MarginalHigh = 2;
+
     [Fact]
     public void Fast_mode_agrees_with_full_mode_on_generated_networks_with_a_custom_activation()
     {
-        int cases = 0, failedBoth = 0, unresolvable = 0;
+        int cases = 0, failedBoth = 0, unresolvable = 0, marginal = 0;
         var disagreements = new ConcurrentBag<string>();
         Law.Check(NetworkWithCustomActivation.Arbitrary, n =>
         {
@@ -68,6 +76,13 @@ public sealed class FastModeTests(ITestOutputHelper output)
                 return;
             }
 
+            var visibility = n.PlantedErrorVisibility(backend, full.Options);
+            if (visibility is > MarginalLow and < MarginalHigh)
+            {
+                Interlocked.Increment(ref marginal);
+                return;
+            }
+
             var fast = Functional.Nets.GradCheck.Check(loss, parameters, GradCheckOptions.Float64.AsFast() with { Key = Key.FromSeed(n.Seed) });
             if (full.Passed != fast.Passed)
             {
@@ -78,13 +93,30 @@ public sealed class FastModeTests(ITestOutputHelper output)
                 Interlocked.Increment(ref failedBoth);
             }
 
-            // A correct network passes; a planted error in the activation fails (both modes, as just checked).
-            Assert.True(full.Passed == (n.Activation.Error == PlantedError.None), $"{n}:\n{full}");
+            // A correct network passes; a visible planted error fails (both modes, as just checked); one that is
+            // invisible at this point passes.
+            Assert.True(full.Passed == (visibility <= MarginalLow), $"{n} (planted error visibility {visibility:G3}):\n{full}");
         }, 200);
 
-        output.WriteLine($"networks: fast and full agree on {cases - unresolvable - disagreements.Count} of {cases - unresolvable} cases ({failedBoth} failed by both); {unresolvable} set aside as unresolvable at eps 1e-6");
+        var judged = cases - unresolvable - marginal;
+        output.WriteLine(
+            $"networks: fast and full agree on {judged - disagreements.Count} of {judged} cases ({failedBoth} failed by both); " +
+            $"set aside: {unresolvable} unresolvable at eps 1e-6, {marginal} with a marginal planted error");
         Assert.True(disagreements.IsEmpty, string.Join("\n", disagreements.Take(3)));
-        Assert.InRange(unresolvable, 0, MaxUnresolvableFraction * cases);
+        Assert.InRange(unresolvable + marginal, 0, MaxUnresolvableFraction * cases);
+    }
+
+    /// <summary>The stress-run case: a planted error that is no error at this point passes both modes.</summary>
+    [Fact]
+    public void A_planted_error_that_is_exact_at_the_point_passes()
+    {
+        var n = new NetworkWithCustomActivation(2028423075, 5, 1, 1, new PrimitiveCase(2020093586, PrimitiveKind.Chain, 2, 5, 8, 6, PlantedError.MissingTerm));
+        Assert.Equal("Dense(5→1) · 3x−1∘ln(1+x²) [[2, 5]] seed 2020093586, planted MissingTerm · Dense(1→2), batch 1, seed 2028423075", n.ToString());
+        var (loss, parameters) = n.Build(ReferenceBackend.Instance);
+        var full = Functional.Nets.GradCheck.Check(loss, parameters);
+        Assert.InRange(n.PlantedErrorVisibility(ReferenceBackend.Instance, full.Options), 0, MarginalLow);
+        Assert.True(full.Passed, full.ToString());
+        Assert.True(Functional.Nets.GradCheck.Check(loss, parameters, GradCheckOptions.Float64.AsFast() with { Key = Key.FromSeed(n.Seed) }).Passed);
     }
 
     [Fact]
@@ -140,6 +172,36 @@ public sealed record NetworkWithCustomActivation(int Seed, int Inputs, int Hidde
         var x = backend.FromArray(Key.FromSeed(Seed).Fold(1).Normal(Batch * Inputs), Batch, Inputs);
         var y = backend.FromArray(Key.FromSeed(Seed).Fold(2).Normal(Batch * 2), Batch, 2);
         return (p => Losses.MeanSquaredError(model.Apply(p, x), y), model.Init(Key.FromSeed(Seed), backend));
+    }
+
+    /// <summary>
+    /// How far the planted derivative moves the gradient, in units of the check's allowance:
+    /// maxⱼ |aⱼ − cⱼ| / (atol + rtol·|cⱼ|) with a the gradient with the planted error and c the correct one, both
+    /// by the Reference backend's VJPs at the initial parameters. 0 for a correct activation.
+    /// </summary>
+    public double PlantedErrorVisibility(Backend backend, GradCheckOptions options)
+    {
+        if (Activation.Error == PlantedError.None)
+        {
+            return 0;
+        }
+
+        var (loss, parameters) = Build(backend);
+        var (correctLoss, _) = (this with { Activation = Activation.AsCorrect }).Build(backend);
+        var (_, planted) = Grad.ValueAndGrad(loss, parameters);
+        var (_, correct) = Grad.ValueAndGrad(correctLoss, parameters);
+        var worst = 0.0;
+        for (var i = 0; i < planted.Count; i++)
+        {
+            var a = planted[i].Value.ToArray();
+            var c = correct[i].Value.ToArray();
+            for (var j = 0; j < a.Length; j++)
+            {
+                worst = Math.Max(worst, Math.Abs(a[j] - c[j]) / (options.Atol + options.Rtol * Math.Abs(c[j])));
+            }
+        }
+
+        return worst;
     }
 
     /// <inheritdoc />
