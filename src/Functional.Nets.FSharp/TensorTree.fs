@@ -77,7 +77,7 @@ module TensorTree =
     let merge (other: TensorTree) (tree: TensorTree) : TensorTree = tree.Merge other
 
     /// How `source` fits `target` (missing, unexpected, shape-mismatched leaves), loading nothing.
-    let compare (source: TensorTree) (target: TensorTree) : LoadReport = target.CompareStructure source
+    let compareStructure (source: TensorTree) (target: TensorTree) : LoadReport = target.CompareStructure source
 
     /// `target` with each leaf `source` has (same name and shape) replaced by the source's, on the target
     /// leaf's backend, as PyTorch's load_state_dict: strict throws on anything missing or unexpected; a
