@@ -152,6 +152,68 @@ public static class Checkpoint
         return SafeTensors.ReadTensors(stream, header, selected, backend);
     }
 
+    /// <summary>
+    /// Loads a checkpoint's parameters (or layer state) into <paramref name="target"/>, a larger model's
+    /// tree, as PyTorch's <c>load_state_dict</c>: the file's leaf <c>x</c> replaces the target's
+    /// <c>prefix.x</c> (or <c>x</c> without a prefix), on that target leaf's backend. Leaves outside the
+    /// prefix are untouched and not counted as missing. Names and shapes are compared from the header before
+    /// any data is read; only matched entries are read. The result has the target's names, in its order.
+    /// </summary>
+    /// <remarks>
+    /// With <paramref name="strict"/> any leaf missing from the file, any unexpected entry or any shape
+    /// mismatch throws; without it missing leaves keep the target's values and unexpected entries are
+    /// skipped (both listed in the report), but a shape mismatch still throws, as in PyTorch. To load only
+    /// part of a file, read it with <see cref="LoadParameters"/> and cut it with the tree surgery
+    /// (<see cref="TensorTree.Child"/>, <see cref="TensorTree.Without(string)"/>, <see cref="TensorTree.Rename(string, string)"/>),
+    /// then use <see cref="TensorTree.LoadStateDict"/>.
+    /// </remarks>
+    /// <example><code>
+    /// // A Sequential(backbone, head): load the pretrained backbone's file into child "0".
+    /// var (parameters, report) = Checkpoint.LoadInto("backbone.safetensors", model.Init(key, backend), prefix: "0");
+    /// </code></example>
+    /// <param name="path">The safetensors file (a <see cref="Save"/> checkpoint or any safetensors file).</param>
+    /// <param name="target">The tree to load into; its leaves fix the names, shapes, order and backends.</param>
+    /// <param name="prefix">The target subtree the file's leaves belong to (e.g. <c>0</c> or <c>backbone</c>), or null for the whole target.</param>
+    /// <param name="strict">Whether a missing or unexpected leaf throws (a shape mismatch always does).</param>
+    /// <param name="part">Which entries of the file are the source: its parameters (as <see cref="LoadParameters"/> counts them) or its layer state.</param>
+    /// <exception cref="CheckpointException">The file is invalid, or does not fit the target; <see cref="CheckpointException.Report"/> then holds the comparison, and the message lists names and shapes.</exception>
+    public static (TensorTree Tree, LoadReport Report) LoadInto(string path, TensorTree target, string? prefix = null, bool strict = true, CheckpointPart part = CheckpointPart.Parameters)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (prefix is not null && (prefix.Length == 0 || prefix.EndsWith('.')))
+        {
+            throw new ArgumentException($"LoadInto: a prefix is one or more name segments without a trailing dot (e.g. 'backbone' or '0.1'), got '{prefix}'", nameof(prefix));
+        }
+
+        using var stream = SafeTensors.OpenRead(path);
+        var header = SafeTensorsHeader.Read(stream, path);
+        var layerState = LayerStateNames(header);
+        var inFile = header.Entries
+            .Where(e => !e.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) && layerState.Contains(e.Name) == (part == CheckpointPart.LayerState))
+            .ToList();
+        var sub = prefix is null ? target : target.Child(prefix);
+        var report = LoadReport.Compare(sub.Select(l => new LeafShape(l.Key, l.Value.Shape)), [.. inFile.Select(e => new LeafShape(e.Name, e.Shape))], prefix);
+        if (TensorTree.LoadFailure(report, strict) is { } problem)
+        {
+            throw new CheckpointException(path, $"LoadInto{(prefix is null ? "" : $" (prefix '{prefix}')")}: {problem}", report);
+        }
+
+        var byName = inFile.ToDictionary(e => e.Name, StringComparer.Ordinal);
+        var selected = new List<(string Name, SafeTensorsEntry Entry)>();
+        var backends = new List<Backend>();
+        foreach (var (name, leaf) in sub)
+        {
+            if (byName.TryGetValue(name, out var entry))
+            {
+                selected.Add((name, entry));
+                backends.Add(leaf.Backend);
+            }
+        }
+
+        var loaded = SafeTensors.ReadTensors(stream, header, selected, i => backends[i]);
+        return (target.With(prefix is null ? loaded : loaded.WithPrefix(prefix)), report);
+    }
+
     private static (TensorTree Tensors, Dictionary<string, string> Metadata) Layout(TrainState state, IReadOnlyDictionary<string, string>? metadata)
     {
         ArgumentNullException.ThrowIfNull(state);
