@@ -23,6 +23,12 @@ const int Epochs = 12; // 32 batches an epoch: 384 steps of two updates each
 const int Measured = 10_000;
 
 Backend backend = args.Length > 0 && args[0] == "torch" ? TorchBackend.CpuFloat32 : ReferenceBackend.Instance;
+if (backend is TorchBackend)
+{
+    // One libtorch thread: its OpenMP workers spin while they wait, which costs more than they give on ops this small.
+    TorchBackend.Threads = 1;
+}
+
 var generator = new Sequential(new Dense(Noise, 32), new Tanh(), new Dense(32, 32), new Tanh(), new Dense(32, 1));
 var discriminator = new Sequential(new Dense(1, 32), new Tanh(), new Dense(32, 32), new Tanh(), new Dense(32, 1));
 
