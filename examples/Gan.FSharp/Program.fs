@@ -17,7 +17,7 @@ let samples = 4096
 let batchSize = 128
 let epochs = 12 // 32 batches an epoch: 384 steps of two updates each
 
-// Float64 on the Reference backend: for networks this small it is faster here than libtorch's per-op cost.
+// Float64 on the Reference backend (examples/Gan runs the same story on Torch float32).
 let backend: Backend = ReferenceBackend.Instance
 
 let generator = Layer.sequential [ Dense(noise, 32); Tanh(); Dense(32, 32); Tanh(); Dense(32, 1) ]
