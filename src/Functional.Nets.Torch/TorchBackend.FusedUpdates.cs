@@ -127,6 +127,27 @@ public sealed partial class TorchBackend
     }
 
     /// <inheritdoc />
+    /// <remarks>One kernel (<c>torch.maximum</c>, as torch.optim's AMSGrad uses), exact for every pair of numbers.</remarks>
+    protected override Tensor Maximum(Tensor a, Tensor b)
+    {
+        var x = Native(a, "maximum");
+        var y = Native(b, "maximum");
+        if (x.requires_grad || y.requires_grad)
+        {
+            return base.Maximum(a, b);
+        }
+
+        try
+        {
+            return Make(x.maximum(y), a.Shape);
+        }
+        catch (ExternalException e)
+        {
+            throw Failure("maximum", e, a.Shape, b.Shape);
+        }
+    }
+
+    /// <inheritdoc />
     protected override Tensor RatioToRoot(Tensor a, Tensor b, double scale, double epsilon, double gamma)
     {
         var x = Native(a, "ratio_to_root");

@@ -33,6 +33,13 @@ internal static class Piecewise
     /// <summary>max(x, c) elementwise.</summary>
     public static Tensor Maximum(Tensor x, double c) => Blend(x, c, Step(c - x));
 
+    /// <summary>max(a, b) elementwise: a where b − a &lt; 0, b where b − a &gt; 0, ½(a + b) = a at a tie.</summary>
+    public static Tensor Maximum(Tensor a, Tensor b)
+    {
+        var m = Step(b - a);
+        return a * (1 - m) + b * m;
+    }
+
     /// <summary>min(max(x, low), high) elementwise, as <c>torch.clamp(x, low, high)</c> for low ≤ high.</summary>
     public static Tensor Clamp(Tensor x, double low, double high) => Minimum(Maximum(x, low), high);
 

@@ -25,6 +25,14 @@ public abstract partial class Backend
         (alpha == 1 ? a : a * alpha) + (beta == 1 ? b.Square() : b.Square() * beta);
 
     /// <summary>
+    /// y = max(a, b) elementwise (AMSGrad's running maximum of the second moments, Adamax's infinity norm).
+    /// The default is built from arithmetic (there is no comparison primitive): exact wherever |a − b| ≥ 2⁵³ times
+    /// the dtype's smallest normal number, and at ties; backends override it with a
+    /// comparison that is exact everywhere.
+    /// </summary>
+    protected internal virtual Tensor Maximum(Tensor a, Tensor b) => Piecewise.Maximum(a, b);
+
+    /// <summary>
     /// y = γ·a / (s·√b + ε) elementwise: the step of the adaptive methods, e.g. Adam's
     /// (m̂ / (1 − β₁ᵗ)) / (√v / √(1 − β₂ᵗ) + ε) with s = 1/√(1 − β₂ᵗ) and γ = 1/(1 − β₁ᵗ).
     /// </summary>
