@@ -112,6 +112,22 @@ let printTransfer (run: Run) =
     printfn "Transfer (%s): loaded %s from the trained network; kept fresh: %s" (column run) (String.Join(", ", report.Matched)) (kept.Describe())
     printfn "  (%d leaves loaded, %d fresh)" loaded.Count kept.Count
 
+/// The primitive basis on the trained network: two logits [ln(1 − p), ln p] stacked, their argmax as int64 class
+/// indices, compared with the targets as index tensors, and the cross-entropy of the index targets, which for two
+/// classes is the binary cross-entropy the network was trained on.
+let printBasis (run: Run) =
+    let x = Tensor.ofRows run.Backend inputs
+    let p = model |> Layer.apply run.Trained x
+    let logits = [ (1.0 - p).Log(); p.Log() ] |> Tensor.concat 1
+    let predicted = logits |> Tensor.argmax 1
+    let classes = targets |> List.map int64 |> Array.ofList |> Tensor.ofIndices run.Backend [ targets.Length ]
+    let agree = Array.map2 (=) (Tensor.toIndices predicted) (Tensor.toIndices classes) |> Array.filter id |> Array.length
+    let ce = logits |> Loss.crossEntropy classes |> Tensor.item
+    let bce = p |> Loss.binaryCrossEntropy (Tensor.ofRows run.Backend (targets |> List.map List.singleton)) |> Tensor.item
+    printfn ""
+    printfn "Basis (%s): argmax classes %A, %d of %d right; cross-entropy of index targets %.6g = binary cross-entropy %.6g"
+        (column run) (Tensor.toIndices predicted) agree targets.Length ce bce
+
 [<EntryPoint>]
 let main _ =
     let backends: Backend list = [ ReferenceBackend.Instance; TorchBackend.CpuFloat64; TorchBackend.CpuFloat32 ]
@@ -120,6 +136,7 @@ let main _ =
     printLosses runs
     printPredictions runs
     printTransfer runs.Head
+    printBasis runs.Head
 
     let failed = runs |> List.filter (fun r -> r.Correct < targets.Length)
     failed |> List.iter (fun r -> eprintfn "FAILED: %s classified %d of %d points correctly" (column r) r.Correct targets.Length)

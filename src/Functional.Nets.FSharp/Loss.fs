@@ -21,3 +21,6 @@ module Loss =
     /// −(1/N) Σₙ log softmax(zₙ)[cₙ] on logits [N, C] with class indices.
     let softmaxCrossEntropy (classes: int list) (logits: Tensor) : Tensor =
         Losses.SoftmaxCrossEntropy(logits, Array.ofList classes)
+
+    /// −mean log softmax(z)[c] on logits [N, C, …] with an int64 index tensor of classes [N, …] on the same backend.
+    let crossEntropy (classIndices: Tensor) (logits: Tensor) : Tensor = Losses.CrossEntropy(logits, classIndices)

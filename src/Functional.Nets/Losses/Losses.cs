@@ -43,6 +43,36 @@ public static class Losses
     }
 
     /// <summary>
+    /// Softmax cross-entropy from logits [N, C, d₁, …] with int64 class indices [N, d₁, …] on the same backend (the class
+    /// axis is 1, as <c>F.cross_entropy</c>): the mean over every position of −log softmax(z)[c], computed as
+    /// −mean(take_along(log_softmax(z, 1), 1, c)) on the device, with no host copy of the targets beyond the range check.
+    /// Sequences: logits [N, C, T] and targets [N, T].
+    /// </summary>
+    /// <exception cref="ArgumentException">The targets are not an int64 index tensor.</exception>
+    /// <exception cref="ShapeMismatchException">The targets' shape is not the logits' without axis 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A class index is outside [0, C).</exception>
+    public static Tensor CrossEntropy(Tensor logits, Tensor classIndices)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(classIndices);
+        if (!classIndices.IsIndex)
+        {
+            throw new ArgumentException(
+                $"{nameof(CrossEntropy)}: the targets must be an int64 index tensor of class indices, got a {classIndices.DType.Name()} tensor of shape {classIndices.Shape}; for probabilities use {nameof(SoftmaxCrossEntropy)}",
+                nameof(classIndices));
+        }
+
+        var expected = logits.Shape.Rank >= 2 ? new Shape([logits.Shape[0], .. logits.Shape.Dims[2..]]) : (Shape?)null;
+        if (expected is not { } e || classIndices.Shape != e)
+        {
+            throw new ShapeMismatchException(
+                $"{nameof(CrossEntropy)}: expected logits [N, C, …] and targets [N, …] (the logits' shape without axis 1), got logits {logits.Shape} and targets {classIndices.Shape}");
+        }
+
+        return -logits.LogSoftmax(1).TakeAlong(1, classIndices.Unsqueeze(1)).Mean();
+    }
+
+    /// <summary>
     /// Softmax cross-entropy from logits [N, C] with class indices: −(1/N) Σₙ log softmax(zₙ)[cₙ]
     /// (<c>F.cross_entropy</c> with integer targets). The log-softmax subtracts the row maximum first.
     /// </summary>

@@ -191,6 +191,19 @@ public sealed partial class Tensor
             : Backend.Pad(this, pads.Select(p => p.Before).ToArray(), pads.Select(p => p.After).ToArray(), value);
     }
 
+    /// <summary>This tensor surrounded by <paramref name="value"/>: <paramref name="before"/>[d] entries before and <paramref name="after"/>[d] after it along axis d.</summary>
+    public Tensor Pad(int[] before, int[] after, double value = 0)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        if (before.Length != after.Length)
+        {
+            throw new ArgumentException($"pad: {before.Length} 'before' counts but {after.Length} 'after' counts for shape {Shape}", nameof(after));
+        }
+
+        return Pad(before.Zip(after).ToArray(), value);
+    }
+
     /// <summary>This tensor repeated to <paramref name="shape"/> by NumPy's broadcasting rules (<c>torch.broadcast_to</c>).</summary>
     /// <exception cref="ShapeMismatchException">This shape does not broadcast to <paramref name="shape"/>.</exception>
     public Tensor BroadcastTo(Shape shape)
