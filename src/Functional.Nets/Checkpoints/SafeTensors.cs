@@ -57,6 +57,15 @@ public static class SafeTensors
             throw new ArgumentException($"a tensor may not be named '{SafeTensorsHeader.MetadataKey}': the format reserves that key", nameof(tensors));
         }
 
+        if (tensors.FirstOrDefault(l => l.Value.IsIndex) is { Key: not null } index)
+        {
+            // Index tensors (token ids, class targets) are data, not parameters: refusing them here keeps a checkpoint
+            // a file of floats that every reader of ours round-trips exactly.
+            throw new ArgumentException(
+                $"checkpoint: leaf '{index.Key}' is an int64 index tensor of shape {index.Value.Shape}; checkpoints hold float parameters and state only",
+                nameof(tensors));
+        }
+
         var dtypes = tensors.Select(l => SafeTensorsDTypes.For(l.Value.DType)).ToArray();
         var sizes = dtypes.Select(d => SafeTensorsDTypes.TryGetSize(d, out var s) ? s : 0).ToArray();
 

@@ -89,3 +89,19 @@ public sealed class BasisErrorTests
         }
     }
 }
+
+/// <summary>An index tensor is data, not a parameter: writing one into a checkpoint is refused naming the leaf.</summary>
+public sealed class IndexLeafCheckpointTests
+{
+    [Fact]
+    public void An_index_leaf_is_refused_by_name()
+    {
+        var b = ReferenceBackend.Instance;
+        var tree = TensorTree.Of(("weight", b.FromArray([1.0, 2.0], 2)), ("ids", b.FromIndices([3, 1], 2)));
+        using var stream = new MemoryStream();
+        var e = Assert.Throws<ArgumentException>(() => SafeTensors.Write(stream, tree));
+        Assert.Contains("'ids'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("int64", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, stream.Length);
+    }
+}
