@@ -86,10 +86,7 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(like);
         using var stream = SafeTensors.OpenRead(path);
         var header = SafeTensorsHeader.Read(stream, path);
-        var step = ParseInteger(header, StepKey, s => long.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture));
-        var key = new Key(
-            ParseInteger(header, KeyHiKey, s => ulong.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)),
-            ParseInteger(header, KeyLoKey, s => ulong.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)));
+        var (step, key) = StepAndKey(header);
         var fileParts = PartNames(header);
         if (fileParts is null && like.Parts.Count != 1)
         {
@@ -189,10 +186,7 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(backend);
         using var stream = SafeTensors.OpenRead(path);
         var header = SafeTensorsHeader.Read(stream, path);
-        var step = ParseInteger(header, StepKey, s => long.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture));
-        var key = new Key(
-            ParseInteger(header, KeyHiKey, s => ulong.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)),
-            ParseInteger(header, KeyLoKey, s => ulong.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)));
+        var (step, key) = StepAndKey(header);
         if (PartNames(header) is { } parts)
         {
             throw new CheckpointException(
@@ -482,4 +476,11 @@ public static class Checkpoint
         var list = entries.Select(e => $"{e.Name} {e.Shape}").ToList();
         return list.Count == 0 ? "(none)" : string.Join(", ", list);
     }
+
+    /// <summary>The step counter and key a training checkpoint's metadata holds (both state kinds write them alike).</summary>
+    private static (long Step, Key Key) StepAndKey(SafeTensorsHeader header) =>
+        (ParseInteger(header, StepKey, s => long.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)),
+         new Key(
+             ParseInteger(header, KeyHiKey, s => ulong.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)),
+             ParseInteger(header, KeyLoKey, s => ulong.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture))));
 }
