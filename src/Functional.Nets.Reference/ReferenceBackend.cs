@@ -186,6 +186,11 @@ public sealed partial class ReferenceBackend : Backend
     /// <summary>yᵢ = a[indicesᵢ] row by row; VJP: ā[indicesᵢ] += ȳᵢ (a scatter-add, so repeated rows sum).</summary>
     public override Tensor Gather(Tensor a, int[] indices)
     {
+        if (a.Payload is ReferenceIndexData ids)
+        {
+            return GatherIndices(a, ids.Values, indices);
+        }
+
         var x = Data(a).Values;
         var rowSize = 1;
         for (var d = 1; d < a.Shape.Rank; d++)
@@ -214,6 +219,21 @@ public sealed partial class ReferenceBackend : Backend
 
             return [gx];
         }, Primitive.Gather.Name);
+    }
+
+    /// <summary>Rows of an index tensor (a dataset of token sequences): the same selection, never on a tape.</summary>
+    private Tensor GatherIndices(Tensor a, long[] values, int[] rows)
+    {
+        var rowSize = a.Shape.Dims.Skip(1).Aggregate(1, (p, d) => checked(p * d));
+        var dims = a.Shape.ToArray();
+        dims[0] = rows.Length;
+        var y = new long[checked(rows.Length * rowSize)];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            Array.Copy(values, rows[i] * rowSize, y, i * rowSize, rowSize);
+        }
+
+        return new Tensor(this, new Shape(dims), new ReferenceIndexData(y), DType.Int64);
     }
 
     /// <inheritdoc />

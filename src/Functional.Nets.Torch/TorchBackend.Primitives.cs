@@ -267,7 +267,7 @@ public sealed partial class TorchBackend
             var dims = a.Shape.ToArray();
             dims[0] = indices.Length;
             using var index = torch.tensor(indices.Select(i => (long)i).ToArray(), torch.int64, device);
-            return Make(x.index_select(0, index), new Shape(dims));
+            return Make(x.index_select(0, index), new Shape(dims), a.DType);
         }
         catch (ExternalException e)
         {

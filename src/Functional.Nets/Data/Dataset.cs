@@ -173,7 +173,7 @@ public sealed partial class Dataset : IDisposable
 
         var dims = t.Shape.ToArray();
         dims[0] = 0;
-        return t.Backend.FromArray([], new Shape(dims));
+        return t.IsIndex ? t.Backend.FromIndices([], new Shape(dims)) : t.Backend.FromArray([], new Shape(dims));
     }
 
     /// <summary>Gathers inputs, targets (if any) and labels at <paramref name="indices"/>; the indices are checked here with the dataset's words.</summary>
