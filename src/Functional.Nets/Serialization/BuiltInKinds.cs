@@ -9,6 +9,25 @@ internal static class BuiltInKinds
     public static IEnumerable<LayerKind> Layers =>
     [
         LayerKind.Of<Sequential>("Sequential", r => new Sequential(r.Layers("layers")), (s, w) => w.Layers("layers", s.Layers)),
+        LayerKind.Of<Residual>(
+            "Residual",
+            r => new Residual(r.Layer("body"), r.Has("shortcut") ? r.Layer("shortcut") : null),
+            (res, w) =>
+            {
+                w.Layer("body", res.Body);
+                if (res.Shortcut is { } shortcut)
+                {
+                    w.Layer("shortcut", shortcut);
+                }
+            }),
+        LayerKind.Of<Branches>(
+            "Branches",
+            r => new Branches(ReadJoin(r), r.Layers("branches")),
+            (p, w) =>
+            {
+                WriteJoin(p.Join, w);
+                w.Layers("branches", p.Layers);
+            }),
         LayerKind.Of<Dense>(
             "Dense",
             r => new Dense(r.Int("inputs"), r.Int("outputs"), r.Bool("bias", true), r.Initializer("weightInit"), r.Initializer("biasInit")),
@@ -48,6 +67,16 @@ internal static class BuiltInKinds
             r => new BatchNorm(r.Int("features"), r.Double("momentum", 0.1), r.Double("epsilon", 1e-5), r.Bool("affine", true), r.Bool("trackRunningStats", true)),
             (b, w) => w.Int("features", b.Features).Double("momentum", b.Momentum).Double("epsilon", b.Epsilon).Bool("affine", b.Affine).Bool("trackRunningStats", b.TrackRunningStats)),
     ];
+
+    /// <summary>A <see cref="Join"/>: <c>"join": "Sum"</c>, <c>"Product"</c> or <c>"Concat"</c> (the default) with <c>"axis"</c> (−1 by default).</summary>
+    private static Join ReadJoin(FieldReader r) => r.Enum("join", JoinKind.Concat) switch
+    {
+        JoinKind.Sum => Join.Sum,
+        JoinKind.Product => Join.Product,
+        _ => throw r.Error("Concat needs the Tensor.Concat primitive, not merged yet", "join"),
+    };
+
+    private static void WriteJoin(Join join, FieldWriter w) => w.Enum("join", join.Kind);
 
     /// <summary>The factories of <see cref="Initializer"/>, with the same argument names and defaults.</summary>
     public static IEnumerable<InitializerKind> Initializers =>

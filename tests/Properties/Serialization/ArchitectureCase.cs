@@ -22,6 +22,8 @@ public static class ArchitectureCase
         new Identity(), new Sigmoid(), new Tanh(), new ReLU(), new LeakyReLU(0.2), new ELU(0.7),
         new Softmax(), new LogSoftmax(), new Dropout(0.25, DropoutKind.Classic), new BatchNorm(5, 0.2, 1e-3, affine: false, trackRunningStats: true),
         new DropConnect(4, 3, 0.3, DropoutKind.Classic, bias: true, weightInit: Initializer.GlorotNormal(), biasInit: Initializer.Zeros),
+        new Residual(new Dense(3, 3), new Dense(3, 3, bias: false)),
+        new Branches(Join.Product, new Tanh(), new Sigmoid()),
     ];
 
     private static Gen<ModelSpec> Spec() =>
@@ -36,7 +38,13 @@ public static class ArchitectureCase
             ? Leaf()
             : Gen.Frequency(
                 (3, Leaf()),
-                (1, from n in Gen.Choose(1, 4) from children in Gen.ListOf(Layer(depth - 1), n) select (Layer)new Sequential(children)));
+                (1, from n in Gen.Choose(1, 4) from children in Gen.ListOf(Layer(depth - 1), n) select (Layer)new Sequential(children)),
+                (1, from body in Layer(depth - 1) from shortcut in Shortcut() select (Layer)new Residual(body, shortcut)),
+                (1, from merge in Joins() from n in Gen.Choose(1, 3) from branches in Gen.ListOf(Layer(depth - 1), n) select (Layer)new Branches(merge, branches)));
+
+    private static Gen<Layer?> Shortcut() => Gen.OneOf(Gen.Constant<Layer?>(null), Leaf().Select(l => (Layer?)l));
+
+    private static Gen<Join> Joins() => Gen.Elements(Join.Sum, Join.Product);
 
     private static Gen<Layer> Leaf() => Gen.OneOf(
         from i in Gen.Choose(1, 8)
