@@ -38,6 +38,19 @@ public enum PenaltyKind
     L2,
 }
 
+/// <summary>How one Dense-and-activation unit of a generated network is wrapped.</summary>
+public enum BlockKind
+{
+    /// <summary>Dense, then the activation, as two layers of the chain.</summary>
+    Plain,
+
+    /// <summary>Residual(Sequential(Dense, activation)): x + act(Wx + b), with a bias-free projection shortcut when the width changes.</summary>
+    Residual,
+
+    /// <summary>Branches(sum, Sequential(Dense, activation), Dense): act(W₁x + b₁) + W₂x + b₂.</summary>
+    Sum,
+}
+
 /// <summary>An activation with its hyperparameter.</summary>
 /// <param name="Kind">Which function.</param>
 /// <param name="Alpha">α for LeakyReLU (in [0, 1)) and ELU (in (0, 2]); ignored otherwise.</param>
@@ -65,15 +78,22 @@ public sealed record ActivationSpec(ActivationKind Kind, double Alpha = 0)
 }
 
 /// <summary>
-/// A generated test case: a multilayer perceptron (Dense, activation, Dense, activation, ...), a
+/// A generated test case: a multilayer perceptron (Dense, activation, Dense, activation, ...) whose units may
+/// be residual blocks or summed branches (<see cref="BlockKind"/>), a
 /// batch of inputs, a loss with its targets and an optional penalty, all drawn deterministically
 /// from <see cref="Seed"/> through <see cref="Key.FromSeed(long)"/>, so the case reproduces from its
 /// printed form on every backend.
 /// </summary>
 public sealed class NetworkCase
 {
-    private NetworkCase(long seed, int inputWidth, int batch, int[] widths, ActivationSpec[] activations, LossKind loss, PenaltyKind penalty, double penaltyWeight)
+    private NetworkCase(long seed, int inputWidth, int batch, int[] widths, ActivationSpec[] activations, LossKind loss, PenaltyKind penalty, double penaltyWeight, BlockKind[]? blocks)
     {
+        blocks ??= new BlockKind[widths.Length];
+        if (blocks.Length != widths.Length)
+        {
+            throw new ArgumentException("a network case needs one block kind per Dense layer");
+        }
+
         if (widths.Length != activations.Length || widths.Length == 0)
         {
             throw new ArgumentException("a network case needs as many activations as Dense layers, at least one");
@@ -84,6 +104,10 @@ public sealed class NetworkCase
             // Binary cross-entropy takes probabilities: the network must end in a sigmoid.
             activations = [.. activations];
             activations[^1] = new ActivationSpec(ActivationKind.Sigmoid);
+
+            // ... and a plain last unit: a residual or summed sigmoid is no probability.
+            blocks = [.. blocks];
+            blocks[^1] = BlockKind.Plain;
         }
 
         Seed = seed;
@@ -94,7 +118,11 @@ public sealed class NetworkCase
         Loss = loss;
         Penalty = penalty;
         PenaltyWeight = penalty == PenaltyKind.None ? 0 : penaltyWeight;
+        Blocks = blocks;
     }
+
+    /// <summary>How each Dense-and-activation unit is wrapped (all <see cref="BlockKind.Plain"/> for a plain perceptron).</summary>
+    public IReadOnlyList<BlockKind> Blocks { get; }
 
     /// <summary>The seed every random number of the case comes from.</summary>
     public long Seed { get; }
@@ -133,22 +161,56 @@ public sealed class NetworkCase
     public static Arbitrary<NetworkCase> Arbitrary { get; } = Arb.From(Generator(), Shrink);
 
     /// <summary>Creates a case (normalizing it: BCE forces a final sigmoid).</summary>
-    public static NetworkCase Create(long seed, int inputWidth, int batch, int[] widths, ActivationSpec[] activations, LossKind loss, PenaltyKind penalty = PenaltyKind.None, double penaltyWeight = 0) =>
-        new(seed, inputWidth, batch, widths, activations, loss, penalty, penaltyWeight);
+    public static NetworkCase Create(long seed, int inputWidth, int batch, int[] widths, ActivationSpec[] activations, LossKind loss, PenaltyKind penalty = PenaltyKind.None, double penaltyWeight = 0, BlockKind[]? blocks = null) =>
+        new(seed, inputWidth, batch, widths, activations, loss, penalty, penaltyWeight, blocks);
 
-    /// <summary>The model: Dense(in→w₁), act₁, Dense(w₁→w₂), act₂, ... (Dense i at position 2i).</summary>
+    /// <summary>
+    /// The model: Dense(in→w₁), act₁, Dense(w₁→w₂), act₂, ... for plain units (Dense i at position 2i when all
+    /// are plain); a wrapped unit (<see cref="BlockKind"/>) is one layer of the chain, its Dense the body's or
+    /// first branch's child 0.
+    /// </summary>
     public Sequential Model()
     {
         var layers = new List<Layer>();
         var input = InputWidth;
         for (var i = 0; i < Depth; i++)
         {
-            layers.Add(new Dense(input, Widths[i]));
-            layers.Add(Activations[i].Build());
+            var unit = new Sequential(new Dense(input, Widths[i]), Activations[i].Build());
+            switch (Blocks[i])
+            {
+                case BlockKind.Residual:
+                    layers.Add(new Residual(unit, input == Widths[i] ? null : new Dense(input, Widths[i], bias: false)));
+                    break;
+                case BlockKind.Sum:
+                    layers.Add(new Branches(Join.Sum, unit, new Dense(input, Widths[i])));
+                    break;
+                default:
+                    layers.AddRange(unit.Layers);
+                    break;
+            }
+
             input = Widths[i];
         }
 
         return new Sequential(layers);
+    }
+
+    /// <summary>Where unit i's layers are: the chain position of its first layer, and the path of its Dense's parameters.</summary>
+    private (int Position, string DensePath) Unit(int i)
+    {
+        var position = 0;
+        for (var j = 0; j < i; j++)
+        {
+            position += Blocks[j] == BlockKind.Plain ? 2 : 1;
+        }
+
+        var p = position.ToString(CultureInfo.InvariantCulture);
+        return (position, Blocks[i] switch
+        {
+            BlockKind.Residual => p + ".body.0",
+            BlockKind.Sum => p + ".0.0",
+            _ => p,
+        });
     }
 
     /// <summary>The model's layers as <see cref="Layer.Describe"/> gives them.</summary>
@@ -276,17 +338,30 @@ public sealed class NetworkCase
         var model = Model();
         var pre = new List<double[]>();
         var h = x;
-        for (var i = 0; i < model.Layers.Count; i++)
+        for (var unit = 0; unit < Depth; unit++)
         {
-            var name = i.ToString(CultureInfo.InvariantCulture);
-            var layer = model.Layers[i];
-            var (y, _) = layer.Apply(parameters.Child(name), TensorTree.Empty, h, Context.Eval);
-            if (i % 2 == 1 && Activations[i / 2].HasKink)
+            var (position, densePath) = Unit(unit);
+            var name = position.ToString(CultureInfo.InvariantCulture);
+            if (Blocks[unit] == BlockKind.Plain)
             {
-                pre.Add(h.ToArray());
+                var z = model.Layers[position].Apply(parameters.Child(name), TensorTree.Empty, h, Context.Eval).Output;
+                if (Activations[unit].HasKink)
+                {
+                    pre.Add(z.ToArray());
+                }
+
+                h = model.Layers[position + 1].Apply(parameters.Child((position + 1).ToString(CultureInfo.InvariantCulture)), TensorTree.Empty, z, Context.Eval).Output;
+                continue;
             }
 
-            h = y;
+            // A wrapped unit runs as the container runs it; its Dense's output (the kinked pre-activation) is
+            // recomputed from the same parameters and input, the same arithmetic as inside the block.
+            if (Activations[unit].HasKink)
+            {
+                pre.Add(new Dense(h.Shape[1], Widths[unit]).Apply(parameters.Child(densePath), h).ToArray());
+            }
+
+            h = model.Layers[position].Apply(parameters.Child(name), TensorTree.Empty, h, Context.Eval).Output;
         }
 
         var value = loss(h);
@@ -305,7 +380,7 @@ public sealed class NetworkCase
     public double OutputMagnitude(TensorTree parameters, Tensor input)
     {
         var model = Model();
-        var last = 2 * (Depth - 1);
+        var (last, prefix) = Unit(Depth - 1);
         var h = input;
         for (var i = 0; i < last; i++)
         {
@@ -313,24 +388,41 @@ public sealed class NetworkCase
         }
 
         var x = h.ToArray();
-        var prefix = last.ToString(CultureInfo.InvariantCulture);
-        var w = parameters[prefix + ".weight"].ToArray();
-        var b = parameters[prefix + ".bias"].ToArray();
-        int rows = h.Shape[0], n = h.Shape[1], m = b.Length;
-        double g = 0;
-        for (var r = 0; r < rows; r++)
+        int rows = h.Shape[0], n = h.Shape[1];
+        double Made(string weight, string? bias)
         {
-            for (var i = 0; i < m; i++)
+            var w = parameters[weight].ToArray();
+            var b = bias is null ? null : parameters[bias].ToArray();
+            var m = w.Length / n;
+            double largest = 0;
+            for (var r = 0; r < rows; r++)
             {
-                var s = Math.Abs(b[i]);
-                for (var j = 0; j < n; j++)
+                for (var i = 0; i < m; i++)
                 {
-                    s += Math.Abs(w[i * n + j] * x[r * n + j]);
-                }
+                    var s = b is null ? 0 : Math.Abs(b[i]);
+                    for (var j = 0; j < n; j++)
+                    {
+                        s += Math.Abs(w[i * n + j] * x[r * n + j]);
+                    }
 
-                g = Math.Max(g, s);
+                    largest = Math.Max(largest, s);
+                }
             }
+
+            return largest;
         }
+
+        var g = Made(prefix + ".weight", prefix + ".bias");
+
+        // A wrapped last unit adds the magnitude of the other summand: the input itself, the projection, or the
+        // linear branch (the largest of each, a bound on the largest entry of the sum's terms).
+        var other = Blocks[^1] switch
+        {
+            BlockKind.Residual when n == Widths[^1] => x.Max(Math.Abs),
+            BlockKind.Residual => Made($"{last}.shortcut.weight", null),
+            BlockKind.Sum => Made($"{last}.1.weight", $"{last}.1.bias"),
+            _ => 0,
+        };
 
         var slope = Activations[^1].Kind switch
         {
@@ -340,7 +432,7 @@ public sealed class NetworkCase
             ActivationKind.LogSoftmax => 2,
             _ => 1,
         };
-        return slope * g;
+        return slope * g + other;
     }
 
     /// <summary>Which side of its kink every kinked pre-activation lies on (true for x &gt; 0).</summary>
@@ -351,7 +443,7 @@ public sealed class NetworkCase
     public override string ToString() =>
         string.Create(
             CultureInfo.InvariantCulture,
-            $"NetworkCase(seed {Seed}, input [{Batch}, {InputWidth}], layers [{Architecture}], loss {Loss}{(Penalty == PenaltyKind.None ? "" : $" + {PenaltyWeight:G}·{Penalty}")})");
+            $"NetworkCase(seed {Seed}, input [{Batch}, {InputWidth}], layers [{Architecture}]{(Blocks.All(b => b == BlockKind.Plain) ? "" : $", blocks [{string.Join(", ", Blocks)}]")}, loss {Loss}{(Penalty == PenaltyKind.None ? "" : $" + {PenaltyWeight:G}·{Penalty}")})");
 
     private Key Root => Key.FromSeed(Seed);
 
@@ -367,6 +459,10 @@ public sealed class NetworkCase
             Gen.Choose(1, 20).Select(a => new ActivationSpec(ActivationKind.ELU, a / 10.0)),
             Gen.Constant(new ActivationSpec(ActivationKind.Softmax)),
             Gen.Constant(new ActivationSpec(ActivationKind.LogSoftmax)));
+        var block = Gen.Frequency(
+            (4, Gen.Constant(BlockKind.Plain)),
+            (1, Gen.Constant(BlockKind.Residual)),
+            (1, Gen.Constant(BlockKind.Sum)));
         var penalty = Gen.Frequency(
             (4, Gen.Constant(PenaltyKind.None)),
             (1, Gen.Constant(PenaltyKind.L1)),
@@ -382,18 +478,29 @@ public sealed class NetworkCase
             from loss in Gen.Elements(Enum.GetValues<LossKind>())
             from pen in penalty
             from lambda in Gen.Choose(1, 100)
-            select Create(seed, inputWidth, batch, widths, activations, loss, pen, lambda / 1000.0);
+            from blocks in Gen.ArrayOf(block, depth)
+            select Create(seed, inputWidth, batch, widths, activations, loss, pen, lambda / 1000.0, blocks);
     }
 
     /// <summary>Smaller cases first: fewer layers, smaller batch and widths, plainer activations and loss. The seed stays.</summary>
     private static IEnumerable<NetworkCase> Shrink(NetworkCase c)
     {
-        NetworkCase With(int? inputWidth = null, int? batch = null, int[]? widths = null, ActivationSpec[]? activations = null, LossKind? loss = null, PenaltyKind? penalty = null) =>
-            Create(c.Seed, inputWidth ?? c.InputWidth, batch ?? c.Batch, widths ?? [.. c.Widths], activations ?? [.. c.Activations], loss ?? c.Loss, penalty ?? c.Penalty, c.PenaltyWeight);
+        NetworkCase With(int? inputWidth = null, int? batch = null, int[]? widths = null, ActivationSpec[]? activations = null, LossKind? loss = null, PenaltyKind? penalty = null, BlockKind[]? blocks = null) =>
+            Create(c.Seed, inputWidth ?? c.InputWidth, batch ?? c.Batch, widths ?? [.. c.Widths], activations ?? [.. c.Activations], loss ?? c.Loss, penalty ?? c.Penalty, c.PenaltyWeight, blocks ?? [.. c.Blocks]);
 
         for (var i = 0; i < c.Depth && c.Depth > 1; i++)
         {
-            yield return With(widths: [.. c.Widths.Where((_, j) => j != i)], activations: [.. c.Activations.Where((_, j) => j != i)]);
+            yield return With(widths: [.. c.Widths.Where((_, j) => j != i)], activations: [.. c.Activations.Where((_, j) => j != i)], blocks: [.. c.Blocks.Where((_, j) => j != i)]);
+        }
+
+        for (var i = 0; i < c.Depth; i++)
+        {
+            if (c.Blocks[i] != BlockKind.Plain)
+            {
+                var blocks = c.Blocks.ToArray();
+                blocks[i] = BlockKind.Plain;
+                yield return With(blocks: blocks);
+            }
         }
 
         if (c.Penalty != PenaltyKind.None)
