@@ -32,7 +32,8 @@ let targets = [ 0.; 1.; 1.; 0. ]
 type Run =
     { Backend: Backend
       Losses: float[]
-      Probabilities: float list }
+      Probabilities: float list
+      Trained: TensorTree }
 
     /// How many of the four points the network classifies correctly (p > 0.5 counts as 1).
     member run.Correct =
@@ -61,7 +62,8 @@ let train (backend: Backend) : Run =
 
     { Backend = backend
       Losses = Tensor.item (loss trained) :: losses |> List.rev |> Array.ofList
-      Probabilities = model |> Layer.apply trained x |> Tensor.toArray |> List.ofArray }
+      Probabilities = model |> Layer.apply trained x |> Tensor.toArray |> List.ofArray
+      Trained = trained }
 
 /// "reference float64", "torch float32": all backends here are on the CPU.
 let column (run: Run) = $"{run.Backend.Name} {run.Backend.DType.Name()}"
@@ -99,6 +101,17 @@ let printPredictions (runs: Run list) =
     let accuracy = runs |> List.map (fun r -> sprintf "%18.0f%%" (100. * float r.Correct / float targets.Length)) |> String.concat ""
     printfn "%-16s%s" "accuracy" accuracy
 
+/// Tree surgery: the trained hidden layer (child "0") loaded into a fresh network, whose output layer (child
+/// "2") keeps its new initialization; non-strict, so the report lists the output layer as missing.
+let printTransfer (run: Run) =
+    let hidden = run.Trained |> TensorTree.filter (fun name -> name.StartsWith "0.")
+    let fresh = model |> Layer.init (Key.seed 99) run.Backend
+    let parameters, report = fresh |> TensorTree.loadStateDict false hidden
+    let kept, loaded = parameters |> TensorTree.partition (fun name -> name.StartsWith "2.")
+    printfn ""
+    printfn "Transfer (%s): loaded %s from the trained network; kept fresh: %s" (column run) (String.Join(", ", report.Matched)) (kept.Describe())
+    printfn "  (%d leaves loaded, %d fresh)" loaded.Count kept.Count
+
 [<EntryPoint>]
 let main _ =
     let backends: Backend list = [ ReferenceBackend.Instance; TorchBackend.CpuFloat64; TorchBackend.CpuFloat32 ]
@@ -106,6 +119,7 @@ let main _ =
 
     printLosses runs
     printPredictions runs
+    printTransfer runs.Head
 
     let failed = runs |> List.filter (fun r -> r.Correct < targets.Length)
     failed |> List.iter (fun r -> eprintfn "FAILED: %s classified %d of %d points correctly" (column r) r.Correct targets.Length)

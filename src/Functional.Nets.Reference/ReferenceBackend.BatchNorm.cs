@@ -13,7 +13,7 @@ public sealed partial class ReferenceBackend
         var xs = Data(x).Values;
         var gs = Data(gamma).Values;
         var (y, mean, variance) = BatchNormPrimitive.Forward(xs, gs, Data(beta).Values, epsilon, n, c, inner);
-        var output = Record(x.Shape, y, [x, gamma, beta], g => BatchNormPrimitive.Vjp(g, xs, gs, mean, variance, epsilon, n, c, inner), "BatchNorm");
+        var output = Record(x.Shape, y, [x, gamma, beta], g => BatchNormPrimitive.Vjp(g, xs, gs, mean, variance, epsilon, n, c, inner), Primitive.BatchNorm.Name);
         return (output, new Tensor(this, new Shape(c), new ReferenceData(mean)), new Tensor(this, new Shape(c), new ReferenceData(variance)));
     }
 }

@@ -57,7 +57,8 @@ public sealed partial class ReferenceBackend
         var incoming = recorder.Steps.ToDictionary(s => s.Node.Index, s => s.Incoming);
         foreach (var (index, (node, shape, values)) in recorder.Forward.OrderBy(kv => kv.Key))
         {
-            var formula = PrimitiveFormulas.For(node.Label);
+            var formula = Primitive.Find(node.Label)
+                ?? new Primitive(node.Label ?? "f", node.Label is null ? "y = f(x)" : $"y = {node.Label}(x)", "(the primitive's own hand-written VJP; no formula recorded)", []);
             nodes.Add(new TraceNode(
                 index,
                 recorder.Names.TryGetValue(index, out var name) ? name : $"v{index}",

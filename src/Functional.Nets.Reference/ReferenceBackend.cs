@@ -36,10 +36,26 @@ public sealed partial class ReferenceBackend : Backend
     }
 
     /// <inheritdoc />
-    public override double[] ToArray(Tensor tensor) => (double[])Data(tensor).Values.Clone();
+    public override double[] ToArray(Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        return tensor.Payload is ReferenceIndexData indices
+            ? Array.ConvertAll(indices.Values, v => (double)v)
+            : (double[])Data(tensor).Values.Clone();
+    }
 
     /// <inheritdoc />
-    public override void CopyTo(Tensor tensor, Span<double> destination) => Data(tensor).Values.CopyTo(destination);
+    public override void CopyTo(Tensor tensor, Span<double> destination)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (tensor.Payload is ReferenceIndexData)
+        {
+            ToArray(tensor).CopyTo(destination);
+            return;
+        }
+
+        Data(tensor).Values.CopyTo(destination);
+    }
 
     /// <inheritdoc />
     public override Tensor Unary(UnaryOp op, Tensor a, double alpha)
@@ -60,7 +76,7 @@ public sealed partial class ReferenceBackend : Backend
             }
 
             return [gx];
-        }, PrimitiveFormulas.Name(op));
+        }, Primitive.Of(op).Name);
     }
 
     /// <inheritdoc />
@@ -71,7 +87,7 @@ public sealed partial class ReferenceBackend : Backend
         var mapA = Broadcast.IndexMap(a.Shape, resultShape);
         var mapB = Broadcast.IndexMap(b.Shape, resultShape);
         var y = Arithmetic.Forward(op, x, mapA, z, mapB, checked((int)resultShape.Size));
-        return Record(resultShape, y, [a, b], g => Arithmetic.Vjp(op, g, x, mapA, z, mapB), PrimitiveFormulas.Name(op));
+        return Record(resultShape, y, [a, b], g => Arithmetic.Vjp(op, g, x, mapA, z, mapB), Primitive.Of(op).Name);
     }
 
     /// <summary>y = s·a + c; VJP ā = s·ȳ.</summary>
@@ -93,16 +109,58 @@ public sealed partial class ReferenceBackend : Backend
             }
 
             return [gx];
-        }, "Affine");
+        }, Primitive.Affine.Name);
     }
 
-    /// <inheritdoc />
-    public override Tensor MatMul(Tensor a, Tensor b)
+    /// <summary>
+    /// Y_b = A_b·B_b for every batch index b of the broadcast batch axes, each product on MathNet; VJP per batch
+    /// Ā_b = Ȳ_b·B_bᵀ, B̄_b = A_bᵀ·Ȳ_b, summed into the operand's batch entry where the operand was broadcast.
+    /// </summary>
+    public override Tensor MatMul(Tensor a, Tensor b, Shape resultShape)
     {
-        int m = a.Shape[0], k = a.Shape[1], n = b.Shape[1];
+        int m = a.Shape[-2], k = a.Shape[-1], n = b.Shape[-1];
         var x = Data(a).Values;
         var z = Data(b).Values;
-        return Record(new Shape(m, n), Reference.MatMul.Forward(x, z, m, k, n), [a, b], g => Reference.MatMul.Vjp(g, x, z, m, k, n), "MatMul");
+        if (a.Shape.Rank == 2 && b.Shape.Rank == 2)
+        {
+            return Record(resultShape, Reference.MatMul.Forward(x, z, m, k, n), [a, b], g => Reference.MatMul.Vjp(g, x, z, m, k, n), Primitive.MatMul.Name);
+        }
+
+        var batch = new Shape([.. resultShape.Dims[..^2]]);
+        var mapA = Broadcast.IndexMap(new Shape([.. a.Shape.Dims[..^2]]), batch);
+        var mapB = Broadcast.IndexMap(new Shape([.. b.Shape.Dims[..^2]]), batch);
+        var count = checked((int)batch.Size);
+        var y = new double[checked((int)resultShape.Size)];
+        for (var i = 0; i < count; i++)
+        {
+            var c = Reference.MatMul.Forward(Block(x, mapA?[i] ?? i, m * k), Block(z, mapB?[i] ?? i, k * n), m, k, n);
+            Array.Copy(c, 0, y, i * m * n, m * n);
+        }
+
+        return Record(resultShape, y, [a, b], g =>
+        {
+            var ga = new double[x.Length];
+            var gb = new double[z.Length];
+            for (var i = 0; i < count; i++)
+            {
+                int ia = mapA?[i] ?? i, ib = mapB?[i] ?? i;
+                var parts = Reference.MatMul.Vjp(Block(g, i, m * n), Block(x, ia, m * k), Block(z, ib, k * n), m, k, n);
+                AddInto(ga, ia * m * k, parts[0]!);
+                AddInto(gb, ib * k * n, parts[1]!);
+            }
+
+            return [ga, gb];
+        }, Primitive.MatMul.Name);
+    }
+
+    private static double[] Block(double[] values, int index, int size) => values.AsSpan(index * size, size).ToArray();
+
+    private static void AddInto(double[] target, int offset, double[] values)
+    {
+        for (var j = 0; j < values.Length; j++)
+        {
+            target[offset + j] += values[j];
+        }
     }
 
     /// <summary>Y = X·Wᵀ + b in one node; VJP X̄ = Ȳ·W, W̄ = Ȳᵀ·X, b̄ = Σᵢ Ȳᵢ (see <see cref="Reference.Linear"/>).</summary>
@@ -114,7 +172,7 @@ public sealed partial class ReferenceBackend : Backend
         var b = bias is null ? null : Data(bias).Values;
         var y = Reference.Linear.Forward(x, w, b, m, k, n);
         Tensor[] inputs = bias is null ? [input, weight] : [input, weight, bias];
-        return Record(new Shape(m, n), y, inputs, g => Reference.Linear.Vjp(g, x, w, bias is not null, m, k, n), "Linear");
+        return Record(new Shape(m, n), y, inputs, g => Reference.Linear.Vjp(g, x, w, bias is not null, m, k, n), Primitive.Linear.Name);
     }
 
     /// <inheritdoc />
@@ -122,7 +180,7 @@ public sealed partial class ReferenceBackend : Backend
     {
         int rows = a.Shape[0], cols = a.Shape[1];
         var y = Layout.Transpose(Data(a).Values, rows, cols);
-        return Record(new Shape(cols, rows), y, [a], g => [Layout.Transpose(g, cols, rows)], "Transpose");
+        return Record(new Shape(cols, rows), y, [a], g => [Layout.Transpose(g, cols, rows)], Primitive.Transpose.Name);
     }
 
     /// <summary>yᵢ = a[indicesᵢ] row by row; VJP: ā[indicesᵢ] += ȳᵢ (a scatter-add, so repeated rows sum).</summary>
@@ -155,12 +213,14 @@ public sealed partial class ReferenceBackend : Backend
             }
 
             return [gx];
-        }, "Gather");
+        }, Primitive.Gather.Name);
     }
 
     /// <inheritdoc />
     public override Tensor Reshape(Tensor a, Shape shape) =>
-        Record(shape, Data(a).Values, [a], g => [(double[])g.Clone()], "Reshape");
+        a.Payload is ReferenceIndexData indices
+            ? new Tensor(this, shape, indices, DType.Int64)
+            : Record(shape, Data(a).Values, [a], g => [(double[])g.Clone()], Primitive.Reshape.Name);
 
     /// <inheritdoc />
     public override Tensor Sum(Tensor a, int[] axes, bool keepDims)
@@ -172,7 +232,7 @@ public sealed partial class ReferenceBackend : Backend
         var shape = new Shape(outDims);
         var map = Reduction.SumMap(a.Shape, axes);
         var y = Reduction.Sum(Data(a).Values, map, checked((int)shape.Size));
-        return Record(shape, y, [a], g => [Reduction.SumVjp(g, map)], "Sum");
+        return Record(shape, y, [a], g => [Reduction.SumVjp(g, map)], Primitive.Sum.Name);
     }
 
     /// <inheritdoc />
@@ -180,7 +240,7 @@ public sealed partial class ReferenceBackend : Backend
     {
         var (outer, n, inner) = SoftmaxPrimitives.Split(a.Shape, axis);
         var y = SoftmaxPrimitives.Softmax(Data(a).Values, outer, n, inner, log: false);
-        return Record(a.Shape, y, [a], g => [SoftmaxPrimitives.SoftmaxVjp(g, y, outer, n, inner)], "Softmax");
+        return Record(a.Shape, y, [a], g => [SoftmaxPrimitives.SoftmaxVjp(g, y, outer, n, inner)], Primitive.Softmax.Name);
     }
 
     /// <inheritdoc />
@@ -188,7 +248,7 @@ public sealed partial class ReferenceBackend : Backend
     {
         var (outer, n, inner) = SoftmaxPrimitives.Split(a.Shape, axis);
         var y = SoftmaxPrimitives.Softmax(Data(a).Values, outer, n, inner, log: true);
-        return Record(a.Shape, y, [a], g => [SoftmaxPrimitives.LogSoftmaxVjp(g, y, outer, n, inner)], "LogSoftmax");
+        return Record(a.Shape, y, [a], g => [SoftmaxPrimitives.LogSoftmaxVjp(g, y, outer, n, inner)], Primitive.LogSoftmax.Name);
     }
 
     /// <summary>
@@ -259,11 +319,13 @@ public sealed partial class ReferenceBackend : Backend
 
     private static ReferenceData Data(Tensor t) =>
         t.Payload as ReferenceData
-        ?? throw new BackendMismatchException($"the Reference backend was handed a tensor of {t.Backend}; move it with ToBackend(...) first");
+        ?? (t.Payload is ReferenceIndexData
+            ? throw new ArgumentException($"the Reference backend needs a float tensor here but was handed an int64 index tensor of shape {t.Shape}")
+            : throw new BackendMismatchException($"the Reference backend was handed a tensor of {t.Backend}; move it with ToBackend(...) first"));
 
     /// <summary>
     /// Wraps a result; if an input is on a tape, appends a node carrying the VJP and the primitive's
-    /// name (<paramref name="label"/>, shown by traces with its formula from <see cref="PrimitiveFormulas"/>).
+    /// name (<paramref name="label"/>, shown by traces with its formulas from the core's <see cref="Primitive"/> declaration).
     /// </summary>
     private Tensor Record(Shape shape, double[] values, Tensor[] inputs, Func<double[], double[]?[]> vjp, string? label = null)
     {

@@ -103,6 +103,24 @@ public sealed class ProgressDisplay : TrainingCallback, IDisposable
     public override void OnStep(int epoch, int batch, TrainState state, StepMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(state);
+        Record(epoch, batch, state.Step, metrics);
+    }
+
+    /// <inheritdoc />
+    public override void OnMultiPartStep(int epoch, int batch, MultiPartState state, StepMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Record(epoch, batch, state.Step, metrics);
+    }
+
+    /// <inheritdoc />
+    public override FitDecision OnMultiPartEpochEnd(EpochMetrics metrics, MultiPartState state) => EndEpoch(metrics);
+
+    /// <inheritdoc />
+    public override FitDecision OnEpochEnd(EpochMetrics metrics, TrainState state) => EndEpoch(metrics);
+
+    private void Record(int epoch, int batch, long step, StepMetrics metrics)
+    {
         ArgumentNullException.ThrowIfNull(metrics);
         if (epoch != this.epoch)
         {
@@ -123,17 +141,16 @@ public sealed class ProgressDisplay : TrainingCallback, IDisposable
             var seconds = epochClock.Elapsed.TotalSeconds;
             task.Tag = Compact(lossSum / samples, hasLabels ? (double)correct / samples : null, seconds > 0 ? samples / seconds : 0, null, null);
         }
-        else if (liveContext is null && PlainEverySteps > 0 && state.Step % PlainEverySteps == 0)
+        else if (liveContext is null && PlainEverySteps > 0 && step % PlainEverySteps == 0)
         {
             plainOutput.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{EpochLabel(epoch)}  batch {batch.ToString(CultureInfo.InvariantCulture).PadLeft(Digits(batchesPerEpoch))}/{batchesPerEpoch}  step {state.Step,6}  {Running()}"));
+                $"{EpochLabel(epoch)}  batch {batch.ToString(CultureInfo.InvariantCulture).PadLeft(Digits(batchesPerEpoch))}/{batchesPerEpoch}  step {step,6}  {Running()}"));
             plainOutput.Flush();
         }
     }
 
-    /// <inheritdoc />
-    public override FitDecision OnEpochEnd(EpochMetrics metrics, TrainState state)
+    private FitDecision EndEpoch(EpochMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         if (liveTask is { } task)

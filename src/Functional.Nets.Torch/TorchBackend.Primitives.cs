@@ -82,7 +82,15 @@ public sealed partial class TorchBackend
             }
 
             var bytes = host.bytes;
-            if (DType == DType.Float64)
+            if (tensor.DType == DType.Int64)
+            {
+                var source = MemoryMarshal.Cast<byte, long>(bytes);
+                for (var i = 0; i < source.Length; i++)
+                {
+                    result[i] = source[i];
+                }
+            }
+            else if (DType == DType.Float64)
             {
                 MemoryMarshal.Cast<byte, double>(bytes).CopyTo(result);
             }
@@ -123,6 +131,9 @@ public sealed partial class TorchBackend
                 UnaryOp.Square => x.mul(x),
                 UnaryOp.Sqrt => x.sqrt(),
                 UnaryOp.Softplus => TorchSoftplus.Apply(x),
+                UnaryOp.Sign => x.sign(),
+                UnaryOp.Log1P => x.log1p(),
+                UnaryOp.Expm1 => x.expm1(),
                 _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown unary op"),
             };
             return Make(y, a.Shape);
@@ -152,6 +163,9 @@ public sealed partial class TorchBackend
                 BinaryOp.Sub => x.sub(y),
                 BinaryOp.Mul => x.mul(y),
                 BinaryOp.Div => x.div(y),
+                BinaryOp.Maximum => x.maximum(y),
+                BinaryOp.Minimum => x.minimum(y),
+                BinaryOp.Pow => x.pow(y),
                 _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown binary op"),
             };
             return Make(z, resultShape);
@@ -198,13 +212,14 @@ public sealed partial class TorchBackend
     }
 
     /// <inheritdoc />
-    public override Tensor MatMul(Tensor a, Tensor b)
+    /// <remarks>libtorch's <c>mm</c> for two matrices, <c>matmul</c> (batched, broadcasting) otherwise.</remarks>
+    public override Tensor MatMul(Tensor a, Tensor b, Shape resultShape)
     {
         var x = Native(a, "matmul");
         var y = Native(b, "matmul");
         try
         {
-            return Make(x.mm(y), new Shape(a.Shape[0], b.Shape[1]));
+            return Make(a.Shape.Rank == 2 && b.Shape.Rank == 2 ? x.mm(y) : x.matmul(y), resultShape);
         }
         catch (ExternalException e)
         {
@@ -266,7 +281,7 @@ public sealed partial class TorchBackend
         var x = Native(a, "reshape");
         try
         {
-            return Make(x.reshape(Dims(shape)), shape);
+            return Make(x.reshape(Dims(shape)), shape, a.DType);
         }
         catch (ExternalException e)
         {
@@ -344,7 +359,7 @@ public sealed partial class TorchBackend
         return x.elu(a, one, one);
     }
 
-    private static long[] Dims(Shape shape)
+    internal static long[] Dims(Shape shape)
     {
         var dims = new long[shape.Rank];
         for (var i = 0; i < dims.Length; i++)
@@ -355,7 +370,7 @@ public sealed partial class TorchBackend
         return dims;
     }
 
-    private static Shape ReducedShape(Shape shape, int[] axes, bool keepDims)
+    internal static Shape ReducedShape(Shape shape, int[] axes, bool keepDims)
     {
         var dims = new List<int>(shape.Rank);
         for (var i = 0; i < shape.Rank; i++)

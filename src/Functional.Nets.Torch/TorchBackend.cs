@@ -181,7 +181,7 @@ public sealed partial class TorchBackend : Backend
             throw new ObjectDisposedException(nameof(tensor), $"Wrap: the TorchSharp tensor was disposed (target {this})");
         }
 
-        if (tensor.dtype != scalarType)
+        if (tensor.dtype != scalarType && tensor.dtype != torch.ScalarType.Int64)
         {
             throw new ArgumentException($"Wrap: the tensor has dtype {tensor.dtype} but this backend is {this}; convert it with .to({scalarType}) first", nameof(tensor));
         }
@@ -210,7 +210,7 @@ public sealed partial class TorchBackend : Backend
                 : throw new ArgumentException($"Wrap: dimension {i} of shape [{string.Join(", ", dims)}] exceeds {int.MaxValue}", nameof(tensor));
         }
 
-        return Make(tensor, new Shape(shape));
+        return Make(tensor, new Shape(shape), tensor.dtype == torch.ScalarType.Int64 ? DType.Int64 : DType);
     }
 
     /// <inheritdoc />
@@ -240,6 +240,9 @@ public sealed partial class TorchBackend : Backend
 
     /// <summary>Wraps a result the core has already shaped; no checks.</summary>
     private Tensor Make(TorchTensor native, Shape shape) => new(this, shape, native);
+
+    /// <summary>Wraps a result of element type <paramref name="dtype"/> (this backend's float type or int64).</summary>
+    private Tensor Make(TorchTensor native, Shape shape, DType dtype) => new(this, shape, native, dtype);
 
     /// <summary>The live TorchSharp tensor behind <paramref name="tensor"/>, or an error naming <paramref name="op"/>.</summary>
     private TorchTensor Native(Tensor tensor, string op)

@@ -24,6 +24,9 @@ internal static class Elementwise
 
         // softplus(x) = ln(1 + eˣ) = max(x, 0) + ln(1 + e^(−|x|)): never overflows.
         UnaryOp.Softplus => Math.Max(x, 0) + Log1P(Math.Exp(-Math.Abs(x))),
+        UnaryOp.Sign => SignOf(x),
+        UnaryOp.Log1P => Log1P(x),
+        UnaryOp.Expm1 => ExpM1(x),
         _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown elementwise op"),
     };
 
@@ -38,12 +41,18 @@ internal static class Elementwise
         UnaryOp.Relu => x > 0 ? 1 : 0,                 // subgradient 0 at the kink, as PyTorch
         UnaryOp.LeakyRelu => x > 0 ? 1 : alpha,
         UnaryOp.Elu => x > 0 ? 1 : alpha * Math.Exp(x), // (α(eˣ − 1))′ = αeˣ
-        UnaryOp.Abs => Math.Sign(x),                   // sign(x), 0 at the kink, as PyTorch
+        UnaryOp.Abs => SignOf(x),                      // sign(x), 0 at the kink, as PyTorch
         UnaryOp.Square => 2 * x,
         UnaryOp.Sqrt => 0.5 / y,                       // (√x)′ = 1/(2√x)
         UnaryOp.Softplus => Sigmoid(x),                // softplus′ = σ
+        UnaryOp.Sign => 0,                             // flat on both sides; the kink at 0 gets 0, as PyTorch
+        UnaryOp.Log1P => 1 / (1 + x),                  // (ln(1 + x))′ = 1/(1 + x)
+        UnaryOp.Expm1 => y + 1,                        // (eˣ − 1)′ = eˣ = y + 1
         _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown elementwise op"),
     };
+
+    /// <summary>sign x as −1, 0 or 1, NaN for NaN (Math.Sign throws on NaN; torch.sign returns it).</summary>
+    public static double SignOf(double x) => double.IsNaN(x) ? double.NaN : Math.Sign(x);
 
     /// <summary>σ(x) without overflow: 1/(1 + e^(−x)) for x ≥ 0, eˣ/(1 + eˣ) otherwise.</summary>
     public static double Sigmoid(double x)

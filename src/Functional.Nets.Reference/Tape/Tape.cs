@@ -27,7 +27,7 @@ internal sealed class Node
 
     public Func<double[], double[]?[]>? Vjp { get; }
 
-    /// <summary>The primitive's name (<c>MatMul</c>, <c>Sigmoid</c>), for traces; see <see cref="PrimitiveFormulas"/>.</summary>
+    /// <summary>The primitive's name (<c>MatMul</c>, <c>Sigmoid</c>), for traces; declared in the core's <see cref="Primitive"/>.</summary>
     public string? Label { get; }
 }
 

@@ -64,9 +64,6 @@ public sealed record TraceStep(int Order, int Node, IReadOnlyList<double> Incomi
 /// </summary>
 public sealed class TapeTrace
 {
-    private static readonly HashSet<string> Elementwise =
-        ["Neg", "Exp", "Log", "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Elu", "Abs", "Square", "Sqrt", "Softplus", "Affine"];
-
     private readonly Dictionary<int, TraceNode> byId;
 
     internal TapeTrace(double value, int output, IReadOnlyList<TraceNode> nodes, IReadOnlyList<TraceStep> steps, TensorTree gradients)
@@ -134,7 +131,7 @@ public sealed class TapeTrace
             sb.AppendLine(inv, $"[{step.Order}] {n.Name} = {n.Primitive}({string.Join(", ", n.Operands.Select(NameOf))})   {n.Formula}");
             sb.AppendLine(inv, $"     local derivative   {n.Local}");
             sb.AppendLine(inv, $"     incoming ∂L/∂{n.Name} = {FormatValues(step.Incoming, n.Shape, maxValues)}");
-            if (Elementwise.Contains(n.Primitive) && step.Outgoing.Count == 1)
+            if (Primitive.Find(n.Primitive)?.IsElementwise == true && step.Outgoing.Count == 1)
             {
                 // For an elementwise primitive the product is ȳ ⊙ f′(x), so f′(x) = product ⊘ ȳ where ȳ ≠ 0.
                 var local = step.Outgoing[0].Gradient.Select((p, i) => step.Incoming[i] == 0 ? double.NaN : p / step.Incoming[i]).ToArray();

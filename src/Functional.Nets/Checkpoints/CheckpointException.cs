@@ -21,6 +21,16 @@ public sealed class CheckpointException : Exception
         Problem = problem;
     }
 
+    /// <summary>Creates the exception for a file whose entries do not fit the tree they were to be loaded into.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="problem">What is wrong, listing the names and shapes.</param>
+    /// <param name="report">The comparison of the file with the target tree.</param>
+    public CheckpointException(string path, string problem, LoadReport report)
+        : this(path, null, problem)
+    {
+        Report = report;
+    }
+
     /// <summary>The file.</summary>
     public string Path { get; }
 
@@ -29,6 +39,9 @@ public sealed class CheckpointException : Exception
 
     /// <summary>The problem, without the file and leaf prefix.</summary>
     public string Problem { get; }
+
+    /// <summary>When loading into a tree failed (<see cref="Checkpoint.LoadInto"/>), the full comparison; otherwise null.</summary>
+    public LoadReport? Report { get; }
 
     private static string Format(string path, string? leaf, string problem) =>
         leaf is null ? $"checkpoint '{path}': {problem}" : $"checkpoint '{path}', leaf '{leaf}': {problem}";

@@ -122,7 +122,11 @@ public static class SafeTensors
     /// from <paramref name="header"/>) onto <paramref name="backend"/>, in the order given. Reads the data
     /// buffer front to back, skipping what is not selected.
     /// </summary>
-    internal static TensorTree ReadTensors(Stream stream, SafeTensorsHeader header, IReadOnlyList<(string Name, SafeTensorsEntry Entry)> selected, Backend backend)
+    internal static TensorTree ReadTensors(Stream stream, SafeTensorsHeader header, IReadOnlyList<(string Name, SafeTensorsEntry Entry)> selected, Backend backend) =>
+        ReadTensors(stream, header, selected, _ => backend);
+
+    /// <summary>As the overload with one backend, but tensor i is made on <paramref name="backendOf"/>(i).</summary>
+    internal static TensorTree ReadTensors(Stream stream, SafeTensorsHeader header, IReadOnlyList<(string Name, SafeTensorsEntry Entry)> selected, Func<int, Backend> backendOf)
     {
         var path = header.Path;
         foreach (var (_, entry) in selected)
@@ -143,7 +147,7 @@ public static class SafeTensors
                 stream.Seek(header.DataStart + entry.Begin, SeekOrigin.Begin);
                 var values = new double[entry.ElementCount];
                 ReadData(stream, entry, values, buffer);
-                loaded[i] = backend.FromArray(values, entry.Shape);
+                loaded[i] = backendOf(i).FromArray(values, entry.Shape);
             }
 
             return TensorTree.Of(selected.Select((s, i) => KeyValuePair.Create(s.Name, loaded[i]!)));

@@ -11,23 +11,75 @@ public enum LastBatch
 }
 
 /// <summary>
-/// A minibatch: the rows of a dataset at <paramref name="Indices"/>, gathered into fresh tensors.
-/// The batch owns its two tensors: dispose it when done (on the Torch backend they hold native memory).
+/// A minibatch: the rows of a dataset at <see cref="Indices"/>, gathered into fresh tensors.
+/// The batch owns its tensors: dispose it when done (on the Torch backend they hold native memory).
+/// A batch of a dataset of inputs only has no targets (<see cref="HasTargets"/> is false).
 /// </summary>
-/// <param name="Inputs">Inputs [B, ...].</param>
-/// <param name="Targets">Targets [B, ...].</param>
-/// <param name="Labels">Class indices of the B samples, when the dataset has labels.</param>
-/// <param name="Indices">The positions of the B samples in the dataset.</param>
-public sealed record Batch(Tensor Inputs, Tensor Targets, IReadOnlyList<int>? Labels, int[] Indices) : IDisposable
+public sealed record Batch : IDisposable
 {
+    private readonly Tensor? targets;
+
+    /// <summary>Creates a batch with targets.</summary>
+    /// <param name="Inputs">Inputs [B, ...].</param>
+    /// <param name="Targets">Targets [B, ...].</param>
+    /// <param name="Labels">Class indices of the B samples, when the dataset has labels.</param>
+    /// <param name="Indices">The positions of the B samples in the dataset.</param>
+    public Batch(Tensor Inputs, Tensor Targets, IReadOnlyList<int>? Labels, int[] Indices)
+    {
+        ArgumentNullException.ThrowIfNull(Targets);
+        this.Inputs = Inputs;
+        targets = Targets;
+        this.Labels = Labels;
+        this.Indices = Indices;
+    }
+
+    /// <summary>Creates a batch of inputs only.</summary>
+    /// <param name="inputs">Inputs [B, ...].</param>
+    /// <param name="indices">The positions of the B samples in the dataset.</param>
+    public Batch(Tensor inputs, int[] indices)
+    {
+        Inputs = inputs;
+        Indices = indices;
+    }
+
+    /// <summary>Inputs [B, ...].</summary>
+    public Tensor Inputs { get; init; }
+
+    /// <summary>Targets [B, ...].</summary>
+    /// <exception cref="InvalidOperationException">The batch has no targets (its dataset has inputs only); the message says how to give it some.</exception>
+    public Tensor Targets
+    {
+        get => targets ?? throw new InvalidOperationException(
+            $"Batch: this batch of {Count} samples (inputs {Inputs.Shape}) has no targets, because its dataset was built from inputs only (new Dataset(inputs)); a supervised loss needs new Dataset(inputs, targets), an unsupervised objective reads only batch.Inputs");
+        init => targets = value;
+    }
+
+    /// <summary>Whether the batch has targets.</summary>
+    public bool HasTargets => targets is not null;
+
+    /// <summary>Class indices of the B samples, when the dataset has labels.</summary>
+    public IReadOnlyList<int>? Labels { get; init; }
+
+    /// <summary>The positions of the B samples in the dataset.</summary>
+    public int[] Indices { get; init; }
+
     /// <summary>The number of samples B.</summary>
     public int Count => Indices.Length;
+
+    /// <summary>Deconstructs into inputs, targets, labels and indices (throws, as <see cref="Targets"/> does, without targets).</summary>
+    public void Deconstruct(out Tensor Inputs, out Tensor Targets, out IReadOnlyList<int>? Labels, out int[] Indices)
+    {
+        Inputs = this.Inputs;
+        Targets = this.Targets;
+        Labels = this.Labels;
+        Indices = this.Indices;
+    }
 
     /// <summary>Releases <see cref="Inputs"/> and <see cref="Targets"/>.</summary>
     public void Dispose()
     {
         Inputs.Dispose();
-        Targets.Dispose();
+        targets?.Dispose();
     }
 }
 
@@ -89,7 +141,9 @@ public sealed partial class Dataset
 
             var indices = order.AsSpan(start, size).ToArray();
             var (inputs, targets, batchLabels) = Take(indices);
-            yield return new Batch(inputs, targets, batchLabels is null ? null : Array.AsReadOnly(batchLabels), indices);
+            yield return targets is null
+                ? new Batch(inputs, indices)
+                : new Batch(inputs, targets, batchLabels is null ? null : Array.AsReadOnly(batchLabels), indices);
         }
     }
 }

@@ -5,7 +5,9 @@ namespace Functional.Nets;
 /// <summary>
 /// An immutable in-memory dataset: N samples whose inputs are the rows (entries along axis 0) of
 /// <see cref="Inputs"/> and whose targets are the rows of <see cref="Targets"/>, with optional class
-/// indices (<see cref="Labels"/>) for accuracy and stratified splits.
+/// indices (<see cref="Labels"/>) for accuracy and stratified splits. A dataset of inputs only
+/// (<see cref="Dataset(Tensor)"/>: a GAN's samples, an autoencoder's, word2vec's pairs) has no targets; its
+/// batches have none either, and a supervised loss that asks for them gets a clear error.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -24,6 +26,21 @@ namespace Functional.Nets;
 public sealed partial class Dataset : IDisposable
 {
     private readonly ReadOnlyCollection<int>? labels;
+    private readonly Tensor? targets;
+
+    /// <summary>Creates a dataset of N samples with inputs only (no targets, no labels), for unsupervised and adversarial objectives.</summary>
+    /// <param name="inputs">Inputs [N, ...] (rank ≥ 1).</param>
+    /// <exception cref="ShapeMismatchException">The inputs are a scalar.</exception>
+    public Dataset(Tensor inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Shape.Rank == 0)
+        {
+            throw new ShapeMismatchException($"Dataset: inputs need a sample axis (rank ≥ 1), got {inputs.Shape}");
+        }
+
+        Inputs = inputs;
+    }
 
     /// <summary>Creates a dataset of N samples.</summary>
     /// <param name="inputs">Inputs [N, ...] (rank ≥ 1).</param>
@@ -75,14 +92,19 @@ public sealed partial class Dataset : IDisposable
         }
 
         Inputs = inputs;
-        Targets = targets;
+        this.targets = targets;
     }
 
     /// <summary>Inputs [N, ...].</summary>
     public Tensor Inputs { get; }
 
     /// <summary>Targets [N, ...].</summary>
-    public Tensor Targets { get; }
+    /// <exception cref="InvalidOperationException">The dataset has inputs only (<see cref="HasTargets"/> is false).</exception>
+    public Tensor Targets => targets ?? throw new InvalidOperationException(
+        $"Dataset: this dataset has inputs only ({Inputs.Shape}, built with new Dataset(inputs)), so it has no targets; a supervised loss needs new Dataset(inputs, targets), an unsupervised objective reads only batch.Inputs");
+
+    /// <summary>Whether the dataset has targets (false for <see cref="Dataset(Tensor)"/>).</summary>
+    public bool HasTargets => targets is not null;
 
     /// <summary>Class indices, one per sample, or null.</summary>
     public IReadOnlyList<int>? Labels => labels;
@@ -111,27 +133,32 @@ public sealed partial class Dataset : IDisposable
     public Dataset Subset(IReadOnlyList<int> indices)
     {
         ArgumentNullException.ThrowIfNull(indices);
-        var (inputs, targets, subsetLabels) = Take(indices);
-        return new Dataset(inputs, targets, subsetLabels);
+        var (inputs, taken, subsetLabels) = Take(indices);
+        return taken is null ? new Dataset(inputs) : new Dataset(inputs, taken, subsetLabels);
     }
 
     /// <summary>The same samples on <paramref name="backend"/> (exact from and to float64); this dataset if it already lives there.</summary>
     public Dataset ToBackend(Backend backend)
     {
         ArgumentNullException.ThrowIfNull(backend);
-        return backend.Equals(Backend) ? this : new Dataset(Inputs.ToBackend(backend), Targets.ToBackend(backend), labels);
+        if (backend.Equals(Backend))
+        {
+            return this;
+        }
+
+        return targets is null ? new Dataset(Inputs.ToBackend(backend)) : new Dataset(Inputs.ToBackend(backend), targets.ToBackend(backend), labels);
     }
 
     /// <summary>Releases <see cref="Inputs"/> and <see cref="Targets"/> (native memory on the Torch backend; no-op on the Reference backend).</summary>
     public void Dispose()
     {
         Inputs.Dispose();
-        Targets.Dispose();
+        targets?.Dispose();
     }
 
-    /// <summary>Formats as <c>Dataset(N = 100, inputs [100, 784], targets [100, 10], labels, on torch/float32/cpu)</c>.</summary>
+    /// <summary>Formats as <c>Dataset(N = 100, inputs [100, 784], targets [100, 10], labels, on torch/float32/cpu)</c> (<c>no targets</c> for inputs only).</summary>
     public override string ToString() =>
-        $"Dataset(N = {Count}, inputs {Inputs.Shape}, targets {Targets.Shape}{(labels is null ? "" : ", labels")}, on {Backend})";
+        $"Dataset(N = {Count}, inputs {Inputs.Shape}, {(targets is null ? "no targets" : $"targets {targets.Shape}")}{(labels is null ? "" : ", labels")}, on {Backend})";
 
     /// <summary>
     /// The rows of <paramref name="t"/> at <paramref name="indices"/>; no rows at all is made directly as an empty
@@ -149,8 +176,8 @@ public sealed partial class Dataset : IDisposable
         return t.Backend.FromArray([], new Shape(dims));
     }
 
-    /// <summary>Gathers inputs, targets and labels at <paramref name="indices"/>; the indices are checked here with the dataset's words.</summary>
-    private (Tensor Inputs, Tensor Targets, int[]? Labels) Take(IReadOnlyList<int> indices)
+    /// <summary>Gathers inputs, targets (if any) and labels at <paramref name="indices"/>; the indices are checked here with the dataset's words.</summary>
+    private (Tensor Inputs, Tensor? Targets, int[]? Labels) Take(IReadOnlyList<int> indices)
     {
         var n = Count;
         for (var i = 0; i < indices.Count; i++)
@@ -175,7 +202,7 @@ public sealed partial class Dataset : IDisposable
         var inputs = Gather(Inputs, indices);
         try
         {
-            return (inputs, Gather(Targets, indices), taken);
+            return (inputs, targets is null ? null : Gather(targets, indices), taken);
         }
         catch
         {

@@ -55,6 +55,26 @@ public abstract class Layer
         return Apply(parameters, TensorTree.Empty, input, Context.Eval).Output;
     }
 
+    /// <summary>
+    /// Compares <paramref name="parameters"/> (external weights, e.g. from <see cref="TensorTree.FromArrays(Backend, IEnumerable{ValueTuple{string, double[], int[]}})"/>)
+    /// with the names and shapes <see cref="Init"/> makes: the report lists leaves missing from them,
+    /// unexpected in them and of another shape. The model is initialized once, on <paramref name="backend"/>
+    /// or else on the backend of the first leaf, and released.
+    /// </summary>
+    /// <example><code>
+    /// var report = model.CheckParameters(TensorTree.FromArrays(backend, weights));
+    /// if (!report.IsExact) throw new InvalidOperationException(report.Describe());
+    /// </code></example>
+    /// <exception cref="ArgumentException">The tree is empty and no backend is given.</exception>
+    public LoadReport CheckParameters(TensorTree parameters, Backend? backend = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var on = backend ?? (parameters.Count > 0 ? parameters[0].Value.Backend : null)
+            ?? throw new ArgumentException($"CheckParameters: the tree is empty, so pass the backend to initialize {Describe()} on", nameof(backend));
+        using var expected = Init(Key.FromSeed(0), on);
+        return expected.CompareStructure(parameters);
+    }
+
     /// <summary>Returns <see cref="Describe"/>.</summary>
     public override string ToString() => Describe();
 

@@ -31,7 +31,7 @@ public sealed class AddL1Decay : Optimizer
 
     /// <inheritdoc />
     public override (TensorTree Updates, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters) =>
-        (Leafwise.Zip(gradients, parameters, (g, p) => g + Piecewise.Sign(p) * WeightDecay), TensorTree.Empty);
+        (Leafwise.Zip(gradients, parameters, (g, p) => g + p.Sign() * WeightDecay), TensorTree.Empty);
 
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant($"AddL1Decay(λ={WeightDecay:G})");

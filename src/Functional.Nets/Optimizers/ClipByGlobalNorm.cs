@@ -59,7 +59,7 @@ public sealed class ClipByGlobalNorm : Optimizer
     {
         var norm = GlobalNorm(gradients);
         var bound = norm.Backend.FromArray([MaxNorm], Shape.Scalar);
-        var scale = Piecewise.Minimum(bound / (norm + NormEpsilon), 1);
+        var scale = (bound / (norm + NormEpsilon)).Minimum(1);
         return (Leafwise.Apply(gradients, g => g * scale), TensorTree.Empty);
     }
 

@@ -30,7 +30,7 @@ public sealed class ClipByValue : Optimizer
 
     /// <inheritdoc />
     public override (TensorTree Updates, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters) =>
-        (Leafwise.Apply(gradients, g => Piecewise.Clamp(g, -ClipValue, ClipValue)), TensorTree.Empty);
+        (Leafwise.Apply(gradients, g => g.Clamp(-ClipValue, ClipValue)), TensorTree.Empty);
 
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant($"ClipByValue({ClipValue:G})");

@@ -10,7 +10,7 @@ namespace Functional.Nets;
 /// <remarks>
 /// Compared with <see cref="AddDecayedWeights"/> first in a chain (the L2 penalty's gradient λθ, which the
 /// adaptive methods rescale like any gradient), the decay here is the same fraction α(t)λ of every weight.
-/// <see cref="Optim.AdamW(double, double, double, double, double)"/> places <see cref="AddDecayedWeights"/>
+/// <see cref="Optim.AdamW(double, double, double, double, double, bool)"/> places <see cref="AddDecayedWeights"/>
 /// between Adam's direction and the rate instead, which is the same update with one schedule.
 /// </remarks>
 public sealed class DecoupledWeightDecay : Optimizer

@@ -99,36 +99,100 @@ public static class Optim
         Adadelta(learningRate, rho, epsilon, weightDecay, "schedule");
 
     /// <summary>
-    /// <c>torch.optim.Adam</c>: g ← g + λθ (L2 penalty, if λ ≠ 0), then <see cref="ScaleByAdam"/>, then θ ← θ − α(t)·u.
+    /// <c>torch.optim.Adam</c>: g ← g + λθ (L2 penalty, if λ ≠ 0), then <see cref="ScaleByAdam"/>, then θ ← θ − α(t)·u:
+    /// mₜ = β₁mₜ₋₁ + (1 − β₁)g, vₜ = β₂vₜ₋₁ + (1 − β₂)g², θ ← θ − α(t)·(mₜ/(1 − β₁ᵗ)) / (√vₜ/√(1 − β₂ᵗ) + ε);
+    /// with AMSGrad, v̄ₜ = max(v̄ₜ₋₁, vₜ) takes the place of vₜ in the denominator.
     /// </summary>
     /// <param name="learningRate">α (<c>lr</c>, default 10⁻³).</param>
     /// <param name="beta1">β₁ (<c>betas[0]</c>, default 0.9).</param>
     /// <param name="beta2">β₂ (<c>betas[1]</c>, default 0.999).</param>
     /// <param name="epsilon">ε (<c>eps</c>, default 10⁻⁸).</param>
-    /// <param name="weightDecay">λ (<c>weight_decay</c>, default 0), an L2 penalty that Adam's scaling sees; see <see cref="AdamW(double, double, double, double, double)"/> for decoupled decay.</param>
-    public static Optimizer Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0) =>
-        Adam(Constant(learningRate, out var d), beta1, beta2, epsilon, weightDecay, d);
+    /// <param name="weightDecay">λ (<c>weight_decay</c>, default 0), an L2 penalty that Adam's scaling sees; see <see cref="AdamW(double, double, double, double, double, bool)"/> for decoupled decay.</param>
+    /// <param name="amsgrad">AMSGrad (<c>amsgrad</c>, default false): divide by the running maximum of the second moments.</param>
+    public static Optimizer Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0, bool amsgrad = false) =>
+        Adam(Constant(learningRate, out var d), beta1, beta2, epsilon, weightDecay, amsgrad, d);
 
-    /// <summary><c>torch.optim.Adam</c> with a learning-rate schedule.</summary>
-    public static Optimizer Adam(Schedule learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0) =>
-        Adam(learningRate, beta1, beta2, epsilon, weightDecay, "schedule");
+    /// <summary><c>torch.optim.Adam</c> with a learning-rate schedule; see <see cref="Adam(double, double, double, double, double, bool)"/>.</summary>
+    public static Optimizer Adam(Schedule learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0, bool amsgrad = false) =>
+        Adam(learningRate, beta1, beta2, epsilon, weightDecay, amsgrad, "schedule");
 
     /// <summary>
     /// <c>torch.optim.AdamW</c> (Loshchilov and Hutter 2019): <see cref="ScaleByAdam"/>, then
     /// <see cref="AddDecayedWeights"/>(λ), then θ ← θ − α(t)·(u + λθ) = θ(1 − α(t)λ) − α(t)·u: the decay is scaled by
-    /// the rate but not by Adam's denominator.
+    /// the rate but not by Adam's denominator. AMSGrad as for <see cref="Adam(double, double, double, double, double, bool)"/>.
     /// </summary>
     /// <param name="learningRate">α (<c>lr</c>, default 10⁻³).</param>
     /// <param name="beta1">β₁ (<c>betas[0]</c>, default 0.9).</param>
     /// <param name="beta2">β₂ (<c>betas[1]</c>, default 0.999).</param>
     /// <param name="epsilon">ε (<c>eps</c>, default 10⁻⁸).</param>
     /// <param name="weightDecay">λ (<c>weight_decay</c>, default 0.01 as in PyTorch; TorchSharp's default is 0).</param>
-    public static Optimizer AdamW(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 1e-2) =>
-        AdamW(Constant(learningRate, out var d), beta1, beta2, epsilon, weightDecay, d);
+    /// <param name="amsgrad">AMSGrad (<c>amsgrad</c>, default false): divide by the running maximum of the second moments.</param>
+    public static Optimizer AdamW(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 1e-2, bool amsgrad = false) =>
+        AdamW(Constant(learningRate, out var d), beta1, beta2, epsilon, weightDecay, amsgrad, d);
 
     /// <summary><c>torch.optim.AdamW</c> with a learning-rate schedule (the decay follows the schedule too).</summary>
-    public static Optimizer AdamW(Schedule learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 1e-2) =>
-        AdamW(learningRate, beta1, beta2, epsilon, weightDecay, "schedule");
+    public static Optimizer AdamW(Schedule learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 1e-2, bool amsgrad = false) =>
+        AdamW(learningRate, beta1, beta2, epsilon, weightDecay, amsgrad, "schedule");
+
+    /// <summary>
+    /// <c>torch.optim.Adamax</c>: g ← g + λθ (L2 penalty, if λ ≠ 0), then <see cref="ScaleByAdamax"/>, then θ ← θ − α(t)·d:
+    /// mₜ = β₁mₜ₋₁ + (1 − β₁)g, uₜ = max(β₂uₜ₋₁, |g| + ε), θ ← θ − α(t)/(1 − β₁ᵗ)·mₜ/uₜ.
+    /// </summary>
+    /// <param name="learningRate">α (<c>lr</c>, default 2·10⁻³).</param>
+    /// <param name="beta1">β₁ (<c>betas[0]</c>, default 0.9).</param>
+    /// <param name="beta2">β₂ (<c>betas[1]</c>, default 0.999).</param>
+    /// <param name="epsilon">ε (<c>eps</c>, default 10⁻⁸), added to |g| inside the maximum.</param>
+    /// <param name="weightDecay">λ (<c>weight_decay</c>, default 0), an L2 penalty.</param>
+    public static Optimizer Adamax(double learningRate = 2e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0) =>
+        Adamax(Constant(learningRate, out var d), beta1, beta2, epsilon, weightDecay, d);
+
+    /// <summary><c>torch.optim.Adamax</c> with a learning-rate schedule.</summary>
+    public static Optimizer Adamax(Schedule learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0) =>
+        Adamax(learningRate, beta1, beta2, epsilon, weightDecay, "schedule");
+
+    /// <summary>
+    /// <c>torch.optim.NAdam</c> (Dozat 2016): g ← g + λθ (L2 penalty, if λ ≠ 0 and not decoupled), then
+    /// <see cref="ScaleByNAdam"/>, then (decoupled) <see cref="AddDecayedWeights"/>(λ), then θ ← θ − α(t)·d: with
+    /// μₜ = β₁(1 − ½·0.96^(tψ)) and Πₜ = μ₁⋯μₜ,
+    /// θ ← θ − α(t)·[(1 − μₜ)/(1 − Πₜ)·g + μₜ₊₁/(1 − Πₜμₜ₊₁)·mₜ] / (√(vₜ/(1 − β₂ᵗ)) + ε).
+    /// </summary>
+    /// <param name="learningRate">α (<c>lr</c>, default 2·10⁻³).</param>
+    /// <param name="beta1">β₁ (<c>betas[0]</c>, default 0.9).</param>
+    /// <param name="beta2">β₂ (<c>betas[1]</c>, default 0.999).</param>
+    /// <param name="epsilon">ε (<c>eps</c>, default 10⁻⁸).</param>
+    /// <param name="weightDecay">λ (<c>weight_decay</c>, default 0): an L2 penalty, or decoupled decay θ(1 − α(t)λ).</param>
+    /// <param name="momentumDecay">ψ (<c>momentum_decay</c>, default 0.004).</param>
+    /// <param name="decoupledWeightDecay">PyTorch's <c>decoupled_weight_decay</c> (default false): decay as AdamW does (TorchSharp 0.107 lacks it).</param>
+    public static Optimizer NAdam(
+        double learningRate = 2e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0, double momentumDecay = 4e-3, bool decoupledWeightDecay = false) =>
+        NAdam(Constant(learningRate, out var d), beta1, beta2, epsilon, weightDecay, momentumDecay, decoupledWeightDecay, d);
+
+    /// <summary><c>torch.optim.NAdam</c> with a learning-rate schedule (a decoupled decay follows the schedule too).</summary>
+    public static Optimizer NAdam(
+        Schedule learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0, double momentumDecay = 4e-3, bool decoupledWeightDecay = false) =>
+        NAdam(learningRate, beta1, beta2, epsilon, weightDecay, momentumDecay, decoupledWeightDecay, "schedule");
+
+    /// <summary>
+    /// <c>torch.optim.RAdam</c> (Liu et al. 2020): g ← g + λθ (L2 penalty, if λ ≠ 0 and not decoupled), then
+    /// <see cref="ScaleByRAdam"/>, then (decoupled) <see cref="AddDecayedWeights"/>(λ), then θ ← θ − α(t)·d: with
+    /// ρ∞ = 2/(1 − β₂) − 1, ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ) and m̂ₜ = mₜ/(1 − β₁ᵗ),
+    /// θ ← θ − α(t)·m̂ₜ·rₜ·√(1 − β₂ᵗ)/(√vₜ + ε), rₜ = √((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ)), when ρₜ &gt; 5,
+    /// else θ ← θ − α(t)·m̂ₜ.
+    /// </summary>
+    /// <param name="learningRate">α (<c>lr</c>, default 10⁻³ as in PyTorch; TorchSharp's default is 2·10⁻³).</param>
+    /// <param name="beta1">β₁ (<c>betas[0]</c>, default 0.9).</param>
+    /// <param name="beta2">β₂ (<c>betas[1]</c>, default 0.999).</param>
+    /// <param name="epsilon">ε (<c>eps</c>, default 10⁻⁸).</param>
+    /// <param name="weightDecay">λ (<c>weight_decay</c>, default 0): an L2 penalty, or decoupled decay θ(1 − α(t)λ).</param>
+    /// <param name="decoupledWeightDecay">PyTorch's <c>decoupled_weight_decay</c> (default false): decay as AdamW does (TorchSharp 0.107 lacks it).</param>
+    public static Optimizer RAdam(
+        double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0, bool decoupledWeightDecay = false) =>
+        RAdam(Constant(learningRate, out var d), beta1, beta2, epsilon, weightDecay, decoupledWeightDecay, d);
+
+    /// <summary><c>torch.optim.RAdam</c> with a learning-rate schedule (a decoupled decay follows the schedule too).</summary>
+    public static Optimizer RAdam(
+        Schedule learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0, bool decoupledWeightDecay = false) =>
+        RAdam(learningRate, beta1, beta2, epsilon, weightDecay, decoupledWeightDecay, "schedule");
 
     /// <summary>u = g + λθ (<see cref="Functional.Nets.AddDecayedWeights"/>): first in a chain an L2 penalty, after a direction decoupled decay.</summary>
     public static Optimizer AddDecayedWeights(double weightDecay) => new AddDecayedWeights(weightDecay);
@@ -206,11 +270,29 @@ public static class Optim
     private static Optimizer Adadelta(Schedule learningRate, double rho, double epsilon, double weightDecay, string rate) =>
         Links(Decay(weightDecay), new ScaleByAdadelta(rho, epsilon), Rate(learningRate, rate));
 
-    private static Optimizer Adam(Schedule learningRate, double beta1, double beta2, double epsilon, double weightDecay, string rate) =>
-        Links(Decay(weightDecay), new ScaleByAdam(beta1, beta2, epsilon), Rate(learningRate, rate));
+    private static Optimizer Adam(Schedule learningRate, double beta1, double beta2, double epsilon, double weightDecay, bool amsgrad, string rate) =>
+        Links(Decay(weightDecay), new ScaleByAdam(beta1, beta2, epsilon, amsgrad), Rate(learningRate, rate));
 
-    private static Optimizer AdamW(Schedule learningRate, double beta1, double beta2, double epsilon, double weightDecay, string rate) =>
-        Links(new ScaleByAdam(beta1, beta2, epsilon), Decay(weightDecay), Rate(learningRate, rate));
+    private static Optimizer AdamW(Schedule learningRate, double beta1, double beta2, double epsilon, double weightDecay, bool amsgrad, string rate) =>
+        Links(new ScaleByAdam(beta1, beta2, epsilon, amsgrad), Decay(weightDecay), Rate(learningRate, rate));
+
+    private static Optimizer Adamax(Schedule learningRate, double beta1, double beta2, double epsilon, double weightDecay, string rate) =>
+        Links(Decay(weightDecay), new ScaleByAdamax(beta1, beta2, epsilon), Rate(learningRate, rate));
+
+    private static Optimizer NAdam(
+        Schedule learningRate, double beta1, double beta2, double epsilon, double weightDecay, double momentumDecay, bool decoupled, string rate) =>
+        Links(
+            decoupled ? null : Decay(weightDecay),
+            new ScaleByNAdam(beta1, beta2, epsilon, momentumDecay),
+            decoupled ? Decay(weightDecay) : null,
+            Rate(learningRate, rate));
+
+    private static Optimizer RAdam(Schedule learningRate, double beta1, double beta2, double epsilon, double weightDecay, bool decoupled, string rate) =>
+        Links(
+            decoupled ? null : Decay(weightDecay),
+            new ScaleByRAdam(beta1, beta2, epsilon),
+            decoupled ? Decay(weightDecay) : null,
+            Rate(learningRate, rate));
 
     /// <summary>The non-null links: the link itself when there is one, else their chain.</summary>
     private static Optimizer Links(params Optimizer?[] links)

@@ -5,12 +5,25 @@ namespace Functional.Nets;
 /// mₜ = β₁mₜ₋₁ + (1 − β₁)g, vₜ = β₂vₜ₋₁ + (1 − β₂)g²,
 /// u = (mₜ / (1 − β₁ᵗ)) / (√vₜ / √(1 − β₂ᵗ) + ε).
 /// Note that ε is added after the bias correction of √v, as in <c>torch.optim.Adam</c> (the paper adds it to √v̂, which is the same thing).
-/// Chain with <see cref="ScaleBySchedule"/> for −α·u.
+/// With AMSGrad (Reddi, Kale and Kumar 2018; <c>amsgrad=True</c>) the denominator uses the running maximum
+/// v̄ₜ = max(v̄ₜ₋₁, vₜ), v̄₀ = 0, of the (uncorrected) second moments, and is bias-corrected as v is:
+/// u = (mₜ / (1 − β₁ᵗ)) / (√v̄ₜ / √(1 − β₂ᵗ) + ε), as <c>torch.optim.Adam</c> and <c>AdamW</c> do (the paper has no bias correction).
+/// Chain with <see cref="ScaleBySchedule"/> for −α·u. State: <c>step</c>, <c>&lt;leaf&gt;.exp_avg</c> (m),
+/// <c>&lt;leaf&gt;.exp_avg_sq</c> (v) and, with AMSGrad, <c>&lt;leaf&gt;.max_exp_avg_sq</c> (v̄).
 /// </summary>
 public sealed class ScaleByAdam : Optimizer
 {
+    /// <summary>PyTorch's state name for m.</summary>
+    public const string MeanSlot = "exp_avg";
+
+    /// <summary>PyTorch's state name for v.</summary>
+    public const string SquareSlot = "exp_avg_sq";
+
+    /// <summary>PyTorch's state name for AMSGrad's v̄.</summary>
+    public const string MaxSquareSlot = "max_exp_avg_sq";
+
     /// <summary>Creates the transformation.</summary>
-    public ScaleByAdam(double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+    public ScaleByAdam(double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, bool amsgrad = false)
     {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
         {
@@ -25,6 +38,7 @@ public sealed class ScaleByAdam : Optimizer
         Beta1 = beta1;
         Beta2 = beta2;
         Epsilon = epsilon;
+        Amsgrad = amsgrad;
     }
 
     /// <summary>Decay of the first moment.</summary>
@@ -36,14 +50,18 @@ public sealed class ScaleByAdam : Optimizer
     /// <summary>Added to the denominator for stability.</summary>
     public double Epsilon { get; }
 
+    /// <summary>Whether the denominator uses the running maximum of the second moments (AMSGrad).</summary>
+    public bool Amsgrad { get; }
+
     /// <inheritdoc />
     public override TensorTree Init(TensorTree parameters)
     {
-        var zeros = Leafwise.Map([Leafwise.Leaves(parameters)], 2, p => [p[0] * 0.0, p[0] * 0.0]);
+        var zeros = Leafwise.Map([Leafwise.Leaves(parameters)], Amsgrad ? 3 : 2, p => Amsgrad ? [p[0] * 0.0, p[0] * 0.0, p[0] * 0.0] : [p[0] * 0.0, p[0] * 0.0]);
         return TensorTree.Of([
             StepCount.Zero(parameters),
-            .. Leafwise.Named(parameters, zeros[0], "exp_avg"),
-            .. Leafwise.Named(parameters, zeros[1], "exp_avg_sq"),
+            .. Leafwise.Named(parameters, zeros[0], MeanSlot),
+            .. Leafwise.Named(parameters, zeros[1], SquareSlot),
+            .. Amsgrad ? Leafwise.Named(parameters, zeros[2], MaxSquareSlot) : [],
         ]);
     }
 
@@ -51,17 +69,26 @@ public sealed class ScaleByAdam : Optimizer
     public override (TensorTree Updates, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
     {
         var (t, correction1, sqrtCorrection2) = Corrections(state);
-        var r = Leafwise.Map(Inputs(gradients, state), 3, x =>
+        var r = Leafwise.Map(Inputs(gradients, state), Amsgrad ? 4 : 3, x =>
         {
             var (mt, vt) = Moments(x[0], x[1], x[2]);
-            return [x[0].Backend.RatioToRoot(mt, vt, 1 / sqrtCorrection2, Epsilon, 1 / correction1), mt, vt];
+            if (!Amsgrad)
+            {
+                return [x[0].Backend.RatioToRoot(mt, vt, 1 / sqrtCorrection2, Epsilon, 1 / correction1), mt, vt];
+            }
+
+            var vmax = Tensor.Maximum(x[3], vt);
+            return [x[0].Backend.RatioToRoot(mt, vmax, 1 / sqrtCorrection2, Epsilon, 1 / correction1), mt, vt, vmax];
         });
 
-        return (TensorTree.Of(Leafwise.Named(gradients, r[0])), NextState(gradients, state, t, r[1], r[2]));
+        return (TensorTree.Of(Leafwise.Named(gradients, r[0])), NextState(gradients, state, t, r));
     }
 
     /// <inheritdoc />
-    /// <remarks>θ′ = θ + c·(m̂ / (1 − β₁ᵗ)) / (√v / √(1 − β₂ᵗ) + ε) in one fused map (torch.optim's <c>addcdiv_</c>, out of place).</remarks>
+    /// <remarks>
+    /// θ′ = θ + c·(m̂ / (1 − β₁ᵗ)) / (√v / √(1 − β₂ᵗ) + ε) in one fused map (torch.optim's <c>addcdiv_</c>, out of place),
+    /// with v̄ for v under AMSGrad: the same operations as <see cref="Update"/> followed by θ + c·u, with c·u folded into one pass.
+    /// </remarks>
     internal override (TensorTree Parameters, TensorTree State) UpdateAndApply(
         TensorTree gradients, TensorTree state, TensorTree parameters, double scale, bool donated = false)
     {
@@ -69,16 +96,20 @@ public sealed class ScaleByAdam : Optimizer
         Tensor[] theta = [.. gradients.Names.Select(n => parameters[n])];
         var r = Leafwise.Map(
             [.. Inputs(gradients, state), theta],
-            3,
+            Amsgrad ? 4 : 3,
             (x, reuse) =>
             {
-                // Donated: m, v and θ are updated in place (lerp_, mul_/addcmul_, addcdiv_), as torch.optim does.
+                // Donated: m, v and θ are updated in place (lerp_, mul_/addcmul_, addcdiv_), as torch.optim does;
+                // AMSGrad's v̄ gets a fresh buffer (torch.optim also allocates one, with torch.maximum).
+                var p = x[^1];
                 var (mt, vt) = Moments(x[0], x[1], x[2], reuse);
-                return [x[0].Backend.AddRatioToRoot(x[3], mt, vt, 1 / sqrtCorrection2, Epsilon, scale / correction1, reuse), mt, vt];
+                var denominator = Amsgrad ? Tensor.Maximum(x[3], vt) : vt;
+                var next = x[0].Backend.AddRatioToRoot(p, mt, denominator, 1 / sqrtCorrection2, Epsilon, scale / correction1, reuse);
+                return Amsgrad ? [next, mt, vt, denominator] : [next, mt, vt];
             },
             donated);
 
-        return (TensorTree.Of(Leafwise.Named(gradients, r[0])), NextState(gradients, state, t, r[1], r[2]));
+        return (TensorTree.Of(Leafwise.Named(gradients, r[0])), NextState(gradients, state, t, r));
     }
 
     private (long T, double Correction1, double SqrtCorrection2) Corrections(TensorTree state)
@@ -87,16 +118,24 @@ public sealed class ScaleByAdam : Optimizer
         return (t, 1 - Math.Pow(Beta1, t), Math.Sqrt(1 - Math.Pow(Beta2, t)));
     }
 
-    private static IReadOnlyList<Tensor>[] Inputs(TensorTree gradients, TensorTree state) =>
-        [Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, "exp_avg"), Leafwise.Slot(state, gradients, "exp_avg_sq")];
+    private IReadOnlyList<Tensor>[] Inputs(TensorTree gradients, TensorTree state) =>
+        Amsgrad
+            ? [Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, MeanSlot), Leafwise.Slot(state, gradients, SquareSlot), Leafwise.Slot(state, gradients, MaxSquareSlot)]
+            : [Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, MeanSlot), Leafwise.Slot(state, gradients, SquareSlot)];
 
     // mₜ = β₁mₜ₋₁ + (1 − β₁)g = mₜ₋₁ + (1 − β₁)(g − mₜ₋₁) (one interpolation), vₜ = β₂vₜ₋₁ + (1 − β₂)g².
     private (Tensor M, Tensor V) Moments(Tensor g, Tensor m, Tensor v, bool reuse = false) =>
         (g.Backend.Interpolate(m, g, 1 - Beta1, reuse), g.Backend.AddScaledSquare(v, Beta2, g, 1 - Beta2, reuse));
 
-    private static TensorTree NextState(TensorTree gradients, TensorTree state, long t, Tensor[] m, Tensor[] v) =>
-        TensorTree.Of([StepCount.Next(state, t - 1), .. Leafwise.Named(gradients, m, "exp_avg"), .. Leafwise.Named(gradients, v, "exp_avg_sq")]);
+    // r = [direction or θ′, m, v, (v̄)].
+    private TensorTree NextState(TensorTree gradients, TensorTree state, long t, Tensor[][] r) =>
+        TensorTree.Of([
+            StepCount.Next(state, t - 1),
+            .. Leafwise.Named(gradients, r[1], MeanSlot),
+            .. Leafwise.Named(gradients, r[2], SquareSlot),
+            .. Amsgrad ? Leafwise.Named(gradients, r[3], MaxSquareSlot) : [],
+        ]);
 
     /// <inheritdoc />
-    public override string Describe() => $"ScaleByAdam(β₁={Beta1:G}, β₂={Beta2:G}, ε={Epsilon:G})";
+    public override string Describe() => FormattableString.Invariant($"ScaleByAdam(β₁={Beta1:G}, β₂={Beta2:G}, ε={Epsilon:G}{(Amsgrad ? ", amsgrad" : "")})");
 }

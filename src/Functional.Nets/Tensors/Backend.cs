@@ -47,8 +47,12 @@ public abstract partial class Backend : IEquatable<Backend>
     /// <summary>y = s·a + c elementwise, for scalars s and c.</summary>
     public abstract Tensor Affine(Tensor a, double scale, double shift);
 
-    /// <summary>The matrix product of [m, k] and [k, n].</summary>
-    public abstract Tensor MatMul(Tensor a, Tensor b);
+    /// <summary>
+    /// The batched matrix product of <paramref name="a"/> [..., m, k] and <paramref name="b"/> [..., k, n] (rank ≥ 2 each;
+    /// the batch axes broadcast by NumPy's rules), as <c>torch.matmul</c> for rank ≥ 2: <paramref name="resultShape"/> is
+    /// [broadcast batch..., m, n], computed and checked by the core.
+    /// </summary>
+    public abstract Tensor MatMul(Tensor a, Tensor b, Shape resultShape);
 
     /// <summary>
     /// The affine map of a dense layer, y = x·Wᵀ + b, for x [m, k], W [n, k] and b [n] or none (the core has checked the

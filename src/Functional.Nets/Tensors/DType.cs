@@ -6,8 +6,15 @@ public enum DType
     /// <summary>IEEE 754 binary32.</summary>
     Float32,
 
-    /// <summary>IEEE 754 binary64, the Reference backend's only type.</summary>
+    /// <summary>IEEE 754 binary64, the Reference backend's only float type.</summary>
     Float64,
+
+    /// <summary>
+    /// 64-bit signed integers: class indices, token ids and gather/scatter indices. Every backend holds them on its
+    /// device beside its float tensors (<see cref="Backend.FromIndices(ReadOnlySpan{long}, Shape)"/>); they are never
+    /// differentiated.
+    /// </summary>
+    Int64,
 }
 
 /// <summary>Facts about <see cref="DType"/> values used when deriving tolerances.</summary>
@@ -18,6 +25,7 @@ public static class DTypeFacts
     {
         DType.Float32 => Math.Pow(2, -24),
         DType.Float64 => Math.Pow(2, -53),
+        DType.Int64 => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "int64 has no unit roundoff: integer tensors are exact"),
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
     };
 
@@ -26,6 +34,7 @@ public static class DTypeFacts
     {
         DType.Float32 => "float32",
         DType.Float64 => "float64",
+        DType.Int64 => "int64",
         _ => dtype.ToString(),
     };
 }

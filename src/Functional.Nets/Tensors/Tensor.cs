@@ -14,10 +14,18 @@ public sealed partial class Tensor : IDisposable
 {
     /// <summary>Wraps a backend's payload. Called by backends, not by users.</summary>
     public Tensor(Backend backend, Shape shape, object payload)
+        : this(backend, shape, payload, backend.DType)
     {
+    }
+
+    /// <summary>Wraps a backend's payload of element type <paramref name="dtype"/> (the backend's float type or <see cref="DType.Int64"/>). Called by backends, not by users.</summary>
+    public Tensor(Backend backend, Shape shape, object payload, DType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
         Backend = backend;
         Shape = shape;
         Payload = payload;
+        DType = dtype;
     }
 
     /// <summary>The backend the tensor lives on.</summary>
@@ -26,8 +34,11 @@ public sealed partial class Tensor : IDisposable
     /// <summary>The shape.</summary>
     public Shape Shape { get; }
 
-    /// <summary>The element type.</summary>
-    public DType DType => Backend.DType;
+    /// <summary>The element type: the backend's float type, or <see cref="DType.Int64"/> for an index tensor.</summary>
+    public DType DType { get; }
+
+    /// <summary>Whether this is an integer (index) tensor.</summary>
+    public bool IsIndex => DType == DType.Int64;
 
     /// <summary>The backend's own representation (a Reference array, a TorchSharp tensor, a slice of a packed Torch buffer).</summary>
     public object Payload { get; }
@@ -50,6 +61,14 @@ public sealed partial class Tensor : IDisposable
         Backend.CopyTo(this, destination[..checked((int)Size)]);
     }
 
+    /// <summary>Copies the values of an index tensor out, row-major.</summary>
+    /// <exception cref="ArgumentException">The tensor holds floats, not indices.</exception>
+    public long[] ToIndexArray()
+    {
+        RequireIndex("ToIndexArray", this, nameof(Tensor));
+        return Backend.ToIndexArray(this);
+    }
+
     /// <summary>The value of a one-element tensor.</summary>
     public double Item()
     {
@@ -62,8 +81,13 @@ public sealed partial class Tensor : IDisposable
     }
 
     /// <summary>Copies the tensor to another backend. Exact from and to float64.</summary>
-    public Tensor ToBackend(Backend target) =>
-        target.Equals(Backend) ? this : target.FromArray(ToArray(), Shape);
+    public Tensor ToBackend(Backend target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return target.Equals(Backend) ? this
+            : IsIndex ? target.FromIndices(ToIndexArray(), Shape)
+            : target.FromArray(ToArray(), Shape);
+    }
 
     /// <summary>Throws <see cref="NonFiniteException"/> naming <paramref name="what"/> if any entry is NaN or infinite.</summary>
     public Tensor ThrowIfNonFinite(string what)
@@ -93,6 +117,26 @@ public sealed partial class Tensor : IDisposable
         }
 
         return head + " [" + string.Join(", ", ToArray().Select(v => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))) + "]";
+    }
+
+    /// <summary>Throws unless <paramref name="t"/> is an int64 index tensor, naming the operation and the argument.</summary>
+    internal static void RequireIndex(string op, Tensor t, string argument)
+    {
+        if (!t.IsIndex)
+        {
+            throw new ArgumentException(
+                $"{op}: {argument} must be an int64 index tensor, got a {t.DType.Name()} tensor of shape {t.Shape}; make one with backend.FromIndices(...)",
+                argument);
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="t"/> is a float tensor, naming the operation.</summary>
+    internal static void RequireFloat(string op, Tensor t)
+    {
+        if (t.IsIndex)
+        {
+            throw new ArgumentException($"{op}: expected a float tensor, got an int64 index tensor of shape {t.Shape} (indices are not differentiable values)");
+        }
     }
 
     internal static void RequireSameBackend(string op, Tensor a, Tensor b)

@@ -3,8 +3,8 @@ using System.Globalization;
 namespace Functional.Nets;
 
 /// <summary>
-/// Saves the whole <see cref="TrainState"/> (parameters, layer state, optimizer state, step, key) with
-/// <see cref="Checkpoint.Save"/> at the end of every <see cref="Every"/>-th epoch, so a run that crashes
+/// Saves the whole <see cref="TrainState"/> or <see cref="MultiPartState"/> (parameters, layer state, optimizer state of every part, step, key) with
+/// <see cref="Checkpoint.Save(string, TrainState, IReadOnlyDictionary{string, string}?)"/> at the end of every <see cref="Every"/>-th epoch, so a run that crashes
 /// resumes from the last save with <c>trainer.Fit(Checkpoint.Load(path, backend), ...)</c> and continues
 /// exactly as if never stopped.
 /// </summary>
@@ -28,7 +28,7 @@ public sealed class CheckpointEvery : TrainingCallback
     /// <summary>Creates the callback.</summary>
     /// <param name="epochs">Save after every this many epochs (≥ 1).</param>
     /// <param name="path">The file to write, optionally with <c>{epoch}</c> in it.</param>
-    /// <param name="metadata">Extra header strings for every file (e.g. the model's description); see <see cref="Checkpoint.Save"/>.</param>
+    /// <param name="metadata">Extra header strings for every file (e.g. the model's description); see <see cref="Checkpoint.Save(string, TrainState, IReadOnlyDictionary{string, string}?)"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="epochs"/> is less than 1.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     public CheckpointEvery(int epochs, string path, IReadOnlyDictionary<string, string>? metadata = null)
@@ -55,8 +55,21 @@ public sealed class CheckpointEvery : TrainingCallback
     /// <inheritdoc />
     public override FitDecision OnEpochEnd(EpochMetrics metrics, TrainState state)
     {
-        ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(state);
+        return Save(metrics, file => Checkpoint.Save(file, state, metadata));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Every part is saved (see <see cref="Checkpoint.Save(string, MultiPartState, IReadOnlyDictionary{string, string}?)"/>); a one-part state as a <see cref="TrainState"/>.</remarks>
+    public override FitDecision OnMultiPartEpochEnd(EpochMetrics metrics, MultiPartState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return Save(metrics, file => Checkpoint.Save(file, state, metadata));
+    }
+
+    private FitDecision Save(EpochMetrics metrics, Action<string> save)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
         if (metrics.Epoch % Every == 0)
         {
             var file = PathFor(metrics.Epoch);
@@ -66,7 +79,7 @@ public sealed class CheckpointEvery : TrainingCallback
                 Directory.CreateDirectory(directory);
             }
 
-            Checkpoint.Save(file, state, metadata);
+            save(file);
             LastSaved = file;
         }
 

@@ -20,7 +20,17 @@ public sealed record EpochMetrics(
     double? ValidationLoss,
     double? ValidationAccuracy,
     double SamplesPerSecond,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>
+    /// The epoch's mean of every named scalar of its steps (<see cref="StepMetrics.Scalars"/>, weighted by batch size),
+    /// in the order they first appeared: <c>discriminator.loss</c>, <c>generator.loss</c>.
+    /// </summary>
+    public IReadOnlyList<Metric> TrainScalars { get; init; } = [];
+
+    /// <summary>The mean of the named scalar <paramref name="name"/> over the epoch, or null if no step reported it.</summary>
+    public double? Scalar(string name) => TrainScalars.FirstOrDefault(m => m.Name == name)?.Value;
+}
 
 /// <summary>The metrics of every epoch of a run, and its final state.</summary>
 public sealed class History

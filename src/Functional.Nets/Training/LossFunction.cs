@@ -11,4 +11,10 @@ public sealed record StepMetrics(double Loss, int? Correct, int Count)
 {
     /// <summary>Correct / Count, when labels were given.</summary>
     public double? Accuracy => Correct is { } c ? (double)c / Count : null;
+
+    /// <summary>
+    /// Named scalars of the step: under <see cref="MultiPartTrainer"/> each update's loss as <c>label.loss</c> and its
+    /// objective's metrics as <c>label.name</c>; empty where nothing reported any.
+    /// </summary>
+    public IReadOnlyList<Metric> Scalars { get; init; } = [];
 }

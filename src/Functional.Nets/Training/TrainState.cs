@@ -4,7 +4,9 @@ namespace Functional.Nets;
 /// Everything a training run carries from one step to the next, as one immutable value: parameters,
 /// layer state (running statistics), optimizer state, the number of steps taken and the base key from
 /// which each step's randomness is derived (<c>Key.Fold(step)</c>). A checkpoint saves exactly this, so
-/// resuming continues as if never stopped.
+/// resuming continues as if never stopped. It is the one-part case of <see cref="MultiPartState"/>
+/// (<see cref="MultiPartState.FromTrainState"/>, <see cref="MultiPartState.ToTrainState"/>), which holds several
+/// separately optimised parts.
 /// </summary>
 /// <param name="Parameters">The model's parameters.</param>
 /// <param name="LayerState">The model's state (empty for stateless models).</param>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Functional.Nets;
 
 /// <summary>The training loop.</summary>
@@ -23,107 +21,15 @@ public sealed partial class Trainer
         Dataset? validation = null,
         params TrainingCallback[] callbacks)
     {
-        options ??= new FitOptions();
-        options.Validate();
-        var batchesPerEpoch = options.LastBatch == LastBatch.Keep
-            ? (train.Count + options.BatchSize - 1) / options.BatchSize
-            : train.Count / options.BatchSize;
-        if (batchesPerEpoch == 0)
-        {
-            throw new ArgumentException(
-                $"Fit: {train.Count} training samples make no batch of {options.BatchSize} with LastBatch.{options.LastBatch}");
-        }
+        ArgumentNullException.ThrowIfNull(initial);
+        _ = BackendOf(initial);
+        var start = MultiPartState.FromTrainState(initial, Optimizer);
+        Func<MultiPartState, StepMetrics>? validate = validation is null
+            ? null
+            : s => Evaluate(s.ToTrainState(), validation, (options ?? new FitOptions()).EvaluationBatchSize);
+        var (final, history) = Core.Fit(start, train, options, validate, callbacks);
 
-        var history = new History();
-        foreach (var c in callbacks)
-        {
-            c.OnFitStart(options.Epochs, batchesPerEpoch, train.Count);
-        }
-
-        var state = initial;
-        var clock = Stopwatch.StartNew();
-        try
-        {
-            var firstEpoch = (int)(initial.Step / batchesPerEpoch);
-            for (var epoch = firstEpoch; epoch < options.Epochs; epoch++)
-            {
-                var skip = epoch == firstEpoch ? (int)(initial.Step % batchesPerEpoch) : 0;
-                var epochClock = Stopwatch.StartNew();
-                double lossSum = 0;
-                int samples = 0, correct = 0;
-                var hasLabels = false;
-                var b = 0;
-                foreach (var batch in train.Batches(options.BatchSize, state.EpochKey(epoch), options.LastBatch))
-                {
-                    using var owned = batch;
-                    if (b++ < skip)
-                    {
-                        continue;
-                    }
-
-                    // States this loop made are its own to donate: their buffers receive the next state's values.
-                    var (next, m) = Step(state, batch, options.RequireFiniteLoss, donate: !ReferenceEquals(state, initial));
-                    if (!ReferenceEquals(state, initial))
-                    {
-                        state.ReleaseUnshared(next);
-                    }
-
-                    state = next;
-                    if (options.ReleaseMemoryEvery > 0 && state.Step % options.ReleaseMemoryEvery == 0)
-                    {
-                        BackendOf(state).ReleaseFreeMemory();
-                    }
-
-                    lossSum += m.Loss * m.Count;
-                    samples += m.Count;
-                    if (m.Correct is { } c)
-                    {
-                        hasLabels = true;
-                        correct += c;
-                    }
-
-                    foreach (var cb in callbacks)
-                    {
-                        cb.OnStep(epoch + 1, b, state, m);
-                    }
-                }
-
-                var seconds = epochClock.Elapsed.TotalSeconds;
-                var val = validation is null ? null : Evaluate(state, validation, options.EvaluationBatchSize);
-                var metrics = new EpochMetrics(
-                    epoch + 1,
-                    state.Step,
-                    samples > 0 ? lossSum / samples : double.NaN,
-                    hasLabels ? (double)correct / samples : null,
-                    val?.Loss,
-                    val?.Accuracy,
-                    seconds > 0 ? samples / seconds : 0,
-                    clock.Elapsed);
-                history.Add(metrics);
-                var stop = false;
-                foreach (var cb in callbacks)
-                {
-                    if (cb.OnEpochEnd(metrics, state) == FitDecision.Stop)
-                    {
-                        stop = true;
-                        history.StopReason = $"stopped by {cb}";
-                    }
-                }
-
-                if (stop)
-                {
-                    break;
-                }
-            }
-        }
-        finally
-        {
-            foreach (var cb in callbacks)
-            {
-                cb.OnFitEnd(history);
-            }
-        }
-
-        return (state, history);
+        // No step taken (a resumed run already past its last epoch): the state passed in comes back itself.
+        return (ReferenceEquals(final, start) ? initial : final.ToTrainState(), history);
     }
 }

@@ -6,9 +6,15 @@ namespace Functional.Nets;
 /// of steps with epochs, validation, history and callbacks on top.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Memory: each step runs inside the backend's <see cref="TensorScope"/>, so gradients and
 /// intermediates are released when it ends; only the new state and the loss survive. <see cref="Fit"/>
 /// releases every state it created once the next one exists (never the state you passed in).
+/// </para>
+/// <para>
+/// The trainer is a thin view of <see cref="MultiPartTrainer"/> (<see cref="Core"/>): its state is a one-part
+/// <see cref="MultiPartState"/>, its step the supervised objective's, its loop that trainer's <see cref="MultiPartTrainer.Fit"/>.
+/// </para>
 /// </remarks>
 public sealed partial class Trainer
 {
@@ -58,41 +64,10 @@ public sealed partial class Trainer
     /// </param>
     public (TrainState State, StepMetrics Metrics) Step(TrainState state, Batch batch, bool requireFiniteLoss = false, bool donate = false)
     {
-        var backend = BackendOf(state);
-        using var scope = backend.Scope();
-        var context = Context.Train(state.StepKey);
-        var (loss, aux, grads) = Grad.ValueAndGradWithAux(
-            p =>
-            {
-                var (y, layerState) = Model.Apply(p, state.LayerState, batch.Inputs, context);
-                var l = Loss(y, batch.Targets);
-                if (Penalty is not null)
-                {
-                    l += Penalty(p);
-                }
-
-                return (l, TensorTree.Nest([(OutputLeaf, TensorTree.Of((OutputLeaf, y))), (StateLeaf, layerState)]));
-            },
-            state.Parameters);
-
-        var value = loss.Item();
-        if (requireFiniteLoss && !double.IsFinite(value))
-        {
-            throw new NonFiniteException($"the loss at step {state.Step} is {value} ({Model.Describe()}, {Optimizer.Describe()}, batch of {batch.Inputs.Shape[0]})");
-        }
-
-        var correct = batch.Labels is { } labels ? Metrics.CountCorrect(aux.Child(OutputLeaf)[OutputLeaf], labels) : (int?)null;
-        var (parameters, optimizerState) = donate
-            ? Optimizer.StepDonating(grads, state.OptimizerState, state.Parameters)
-            : Optimizer.Step(grads, state.OptimizerState, state.Parameters);
-        var next = state with
-        {
-            Parameters = scope.Keep(parameters),
-            LayerState = scope.Keep(aux.Child(StateLeaf)),
-            OptimizerState = scope.Keep(optimizerState),
-            Step = state.Step + 1,
-        };
-        return (next, new StepMetrics(value, correct, batch.Inputs.Shape[0]));
+        ArgumentNullException.ThrowIfNull(state);
+        _ = BackendOf(state);
+        var (next, metrics) = Core.Step(MultiPartState.FromTrainState(state, Optimizer), batch, requireFiniteLoss, donate);
+        return (next.ToTrainState(), metrics);
     }
 
     /// <summary>Mean loss (and accuracy, with labels) over <paramref name="data"/> in evaluation mode; nothing is updated.</summary>
@@ -123,8 +98,17 @@ public sealed partial class Trainer
         return new StepMetrics(total / data.Count, correct, data.Count);
     }
 
-    private const string OutputLeaf = "output";
-    private const string StateLeaf = "state";
+    /// <summary>The name of the one part a trainer's state is, seen as a <see cref="MultiPartState"/>.</summary>
+    public const string PartName = "model";
+
+    /// <summary>
+    /// The multi-part trainer this one is a view of: one part, <see cref="PartName"/>, trained by
+    /// <see cref="Objectives.Supervised"/>(model, loss, penalty). Its step is this trainer's step.
+    /// </summary>
+    public MultiPartTrainer Core => core ??= new MultiPartTrainer(
+        new PartUpdate(Objectives.OnPart(PartName, Objectives.Supervised(Model, Loss, Penalty)), PartName));
+
+    private MultiPartTrainer? core;
 
     private static Backend BackendOf(TrainState state) =>
         state.Parameters.Count > 0

@@ -11,9 +11,15 @@ public enum FitDecision
 }
 
 /// <summary>
-/// Hooks into <see cref="Trainer.Fit"/>: progress displays, early stopping, checkpoints. Every method
-/// has a do-nothing default; override what you need.
+/// Hooks into <see cref="Trainer.Fit"/> and <see cref="MultiPartTrainer.Fit"/>: progress displays, early stopping,
+/// checkpoints. Every method has a do-nothing default; override what you need.
 /// </summary>
+/// <remarks>
+/// Both loops call <see cref="OnMultiPartStep"/> and <see cref="OnMultiPartEpochEnd"/>, whose defaults pass a
+/// one-part state on to <see cref="OnStep"/> and <see cref="OnEpochEnd"/> as a <see cref="TrainState"/> (the same
+/// tensors). A callback that overrides only the <see cref="TrainState"/> hooks therefore sees every
+/// <see cref="Trainer"/> run and every one-part run; override the multi-part hooks to see runs of several parts.
+/// </remarks>
 public abstract class TrainingCallback
 {
     /// <summary>Before the first step: the run's shape.</summary>
@@ -28,6 +34,26 @@ public abstract class TrainingCallback
 
     /// <summary>After each epoch and its validation; return <see cref="FitDecision.Stop"/> to end the run.</summary>
     public virtual FitDecision OnEpochEnd(EpochMetrics metrics, TrainState state) => FitDecision.Continue;
+
+    /// <summary>After each training step of any run; by default <see cref="OnStep"/> for a one-part state, nothing otherwise.</summary>
+    public virtual void OnMultiPartStep(int epoch, int batch, MultiPartState state, StepMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Parts.Count == 1)
+        {
+            OnStep(epoch, batch, state.ToTrainState(), metrics);
+        }
+    }
+
+    /// <summary>
+    /// After each epoch of any run; by default <see cref="OnEpochEnd"/> for a one-part state, and
+    /// <see cref="FitDecision.Continue"/> otherwise.
+    /// </summary>
+    public virtual FitDecision OnMultiPartEpochEnd(EpochMetrics metrics, MultiPartState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return state.Parts.Count == 1 ? OnEpochEnd(metrics, state.ToTrainState()) : FitDecision.Continue;
+    }
 
     /// <summary>When the run ends, normally or not.</summary>
     public virtual void OnFitEnd(History history)
@@ -63,8 +89,14 @@ public sealed class EarlyStopping : TrainingCallback
     public int BestEpoch { get; private set; }
 
     /// <inheritdoc />
-    public override FitDecision OnEpochEnd(EpochMetrics metrics, TrainState state)
+    public override FitDecision OnEpochEnd(EpochMetrics metrics, TrainState state) => Judge(metrics);
+
+    /// <inheritdoc />
+    public override FitDecision OnMultiPartEpochEnd(EpochMetrics metrics, MultiPartState state) => Judge(metrics);
+
+    private FitDecision Judge(EpochMetrics metrics)
     {
+        ArgumentNullException.ThrowIfNull(metrics);
         var loss = metrics.ValidationLoss ?? metrics.TrainLoss;
         if (loss < best - MinDelta)
         {

@@ -5,7 +5,7 @@ namespace Functional.Nets.Tests.Checkpoints;
 /// <summary>
 /// A save interrupted mid-write leaves the previous checkpoint loadable and unchanged. The crash is
 /// simulated deterministically: the checkpoint is written through <see cref="AtomicFile.Write"/>, the
-/// mechanism <see cref="Checkpoint.Save"/> uses, by <see cref="Checkpoint.Write"/> into a stream that
+/// mechanism <see cref="Checkpoint.Save(string, TrainState, IReadOnlyDictionary{string, string}?)"/> uses, by <see cref="Checkpoint.Write"/> into a stream that
 /// passes exactly k bytes to the file and then throws, for k at every boundary of the format (inside
 /// the length field, the header, the data, one byte short of the end).
 /// </summary>

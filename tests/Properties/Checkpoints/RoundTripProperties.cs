@@ -11,7 +11,7 @@ namespace Functional.Nets.Tests.Checkpoints;
 /// dimensions, names that JSON must escape, values including −0, ±∞, NaN and subnormals. The files
 /// written obey the format's layout (header padded to 8 with spaces, offsets tiling the buffer, every
 /// tensor aligned to its element size). The same holds for whole training states through
-/// <see cref="Checkpoint.Save"/> and <see cref="Checkpoint.Load"/>.
+/// <see cref="Checkpoint.Save(string, TrainState, IReadOnlyDictionary{string, string}?)"/> and <see cref="Checkpoint.Load(string, Backend)"/>.
 /// </summary>
 public sealed class RoundTripProperties
 {

@@ -14,7 +14,7 @@ public sealed class DonationTests
         var data = new TheoryData<string, string>();
         foreach (var combination in BackendCombinations.All)
         {
-            foreach (var optimizer in new[] { "adam", "adam with l2", "adamw", "sgd", "sgd momentum", "frozen", "clipped rmsprop" })
+            foreach (var optimizer in new[] { "adam", "adam with l2", "adamw", "adamw amsgrad", "nadam", "sgd", "sgd momentum", "frozen", "clipped rmsprop" })
             {
                 data.Add(combination, optimizer);
             }
@@ -100,6 +100,8 @@ public sealed class DonationTests
         "adam" => Optim.Adam(1e-2),
         "adam with l2" => Optim.Adam(1e-2, weightDecay: 1e-3),
         "adamw" => Optim.AdamW(1e-2),
+        "adamw amsgrad" => Optim.AdamW(1e-2, amsgrad: true),
+        "nadam" => Optim.NAdam(1e-2, weightDecay: 1e-3),
         "sgd" => Optim.Sgd(0.1),
         "sgd momentum" => Optim.Sgd(0.1, momentum: 0.9),
         "frozen" => Optim.Freeze(Optim.Adam(1e-2), "0"),

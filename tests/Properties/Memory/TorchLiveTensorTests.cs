@@ -86,7 +86,7 @@ public sealed class TorchLiveTensorTests
 
     public static TheoryData<string> Optimizers => new()
     {
-        "adam", "adamw", "sgd momentum nesterov", "rmsprop centered momentum", "adagrad", "adadelta", "clip by norm + adam", "frozen first layer",
+        "adam", "adamw", "adam amsgrad", "adamax", "nadam", "radam", "sgd momentum nesterov", "rmsprop centered momentum", "adagrad", "adadelta", "clip by norm + adam", "frozen first layer",
     };
 
     [Theory]
@@ -131,6 +131,10 @@ public sealed class TorchLiveTensorTests
     {
         "adam" => Optim.Adam(1e-3),
         "adamw" => Optim.AdamW(1e-3),
+        "adam amsgrad" => Optim.Adam(1e-3, amsgrad: true),
+        "adamax" => Optim.Adamax(),
+        "nadam" => Optim.NAdam(weightDecay: 1e-4, decoupledWeightDecay: true),
+        "radam" => Optim.RAdam(weightDecay: 1e-4),
         "sgd momentum nesterov" => Optim.Sgd(0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4),
         "rmsprop centered momentum" => Optim.RmsProp(1e-2, momentum: 0.9, centered: true),
         "adagrad" => Optim.Adagrad(),

@@ -21,6 +21,13 @@ public sealed class OptimizerStateTests
     [InlineData("adadelta", "0.0.weight.square_avg 0.0.weight.acc_delta 1.step")]
     [InlineData("adam", "0.step 0.0.weight.exp_avg 0.0.weight.exp_avg_sq 1.step")]
     [InlineData("adamw", "0.step 0.0.weight.exp_avg 0.0.weight.exp_avg_sq 2.step")]
+    [InlineData("adam amsgrad", "0.step 0.0.weight.exp_avg 0.0.weight.exp_avg_sq 0.0.weight.max_exp_avg_sq 1.step")]
+    [InlineData("adamw amsgrad", "0.step 0.0.weight.exp_avg 0.0.weight.exp_avg_sq 0.0.weight.max_exp_avg_sq 2.step")]
+    [InlineData("adamax", "0.step 0.0.weight.exp_avg 0.0.weight.exp_inf 1.step")]
+    [InlineData("nadam", "0.step 0.mu_product 0.0.weight.exp_avg 0.0.weight.exp_avg_sq 1.step")]
+    [InlineData("nadam decoupled", "0.step 0.mu_product 0.0.weight.exp_avg 0.0.weight.exp_avg_sq 2.step")]
+    [InlineData("radam", "0.step 0.0.weight.exp_avg 0.0.weight.exp_avg_sq 1.step")]
+    [InlineData("radam l2", "1.step 1.0.weight.exp_avg 1.0.weight.exp_avg_sq 2.step")]
     [InlineData("lecture momentum", "step 0.weight.velocity")]
     [InlineData("lecture nesterov", "step 0.weight.velocity")]
     public void State_leaves_have_PyTorch_slot_names(string optimizer, string names)
@@ -36,6 +43,13 @@ public sealed class OptimizerStateTests
             "adadelta" => Optim.Adadelta(),
             "adam" => Optim.Adam(),
             "adamw" => Optim.AdamW(),
+            "adam amsgrad" => Optim.Adam(amsgrad: true),
+            "adamw amsgrad" => Optim.AdamW(amsgrad: true),
+            "adamax" => Optim.Adamax(),
+            "nadam" => Optim.NAdam(),
+            "nadam decoupled" => Optim.NAdam(weightDecay: 0.1, decoupledWeightDecay: true),
+            "radam" => Optim.RAdam(),
+            "radam l2" => Optim.RAdam(weightDecay: 0.1),
             "lecture momentum" => Optim.LectureMomentum(0.1),
             "lecture nesterov" => Optim.LectureNesterov(0.1),
             _ => throw new ArgumentOutOfRangeException(nameof(optimizer), optimizer, "unknown optimizer"),
@@ -73,6 +87,14 @@ public sealed class OptimizerStateTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Optim.RmsProp(alpha: 1.5));
         Assert.Throws<ArgumentOutOfRangeException>(() => Optim.Adadelta(rho: -0.1));
         Assert.Throws<ArgumentOutOfRangeException>(() => Optim.Adam(beta1: 1.0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Optim.Adam(epsilon: -1, amsgrad: true));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Optim.Adamax(beta2: 1.0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Optim.Adamax(weightDecay: -0.1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Optim.NAdam(beta1: -0.1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Optim.NAdam(momentumDecay: -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Optim.NAdam(weightDecay: -0.1, decoupledWeightDecay: true));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Optim.RAdam(epsilon: -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Optim.RAdam(-0.1));
         Assert.Throws<ArgumentOutOfRangeException>(() => Optim.ClipByGlobalNorm(-1));
         Assert.Throws<ArgumentOutOfRangeException>(() => Optim.ClipByValue(double.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => Optim.LectureNesterov(0.1, gamma: 1.0));

@@ -32,11 +32,15 @@ public sealed class TorchOptimPeerTests(ITestOutputHelper output)
     /// <param name="Theirs">Builds TorchSharp's optimizer over the parameters.</param>
     /// <param name="Clip">Clips the parameters' <c>.grad</c> before each step, or null.</param>
     /// <param name="Scheduler">Builds a learning-rate scheduler stepped after each step, or null.</param>
+    /// <param name="LearningRate">The rate every parameter group is given before step t (0-based), or null to leave it.</param>
+    /// <param name="BeforeStep">Runs on the parameters before step t (0-based), after clipping, or null.</param>
     public sealed record Peer(
         Func<Optimizer> Ours,
         Func<IEnumerable<Parameter>, TorchOptimizer> Theirs,
         Action<IEnumerable<Parameter>>? Clip = null,
-        Func<TorchOptimizer, optim.lr_scheduler.LRScheduler>? Scheduler = null);
+        Func<TorchOptimizer, optim.lr_scheduler.LRScheduler>? Scheduler = null,
+        Func<int, double>? LearningRate = null,
+        Action<IReadOnlyList<Parameter>, int>? BeforeStep = null);
 
     private static readonly Dictionary<string, Peer> Peers = new()
     {
@@ -78,6 +82,51 @@ public sealed class TorchOptimPeerTests(ITestOutputHelper output)
         ["AdamW(lr=0.01, weight_decay=0.1) as Chain(Adam, DecoupledWeightDecay)"] = new(
             () => Optim.Chain(Optim.Adam(0.01), Optim.DecoupledWeightDecay(0.1, 0.01)),
             p => optim.AdamW(p, 0.01, weight_decay: 0.1)),
+        ["Adam(lr=0.01, amsgrad=True)"] = new(() => Optim.Adam(0.01, amsgrad: true), p => optim.Adam(p, 0.01, amsgrad: true)),
+        ["Adam(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.01, amsgrad=True)"] = new(
+            () => Optim.Adam(0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.01, amsgrad: true),
+            p => optim.Adam(p, 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-6, weight_decay: 0.01, amsgrad: true)),
+        ["AdamW(lr=0.01, weight_decay=0.1, amsgrad=True)"] = new(
+            () => Optim.AdamW(0.01, weightDecay: 0.1, amsgrad: true),
+            p => optim.AdamW(p, 0.01, weight_decay: 0.1, amsgrad: true)),
+        ["AdamW(lr=0.02, betas=(0.85, 0.95), weight_decay=0.05, amsgrad=True) + ExponentialLR(gamma=0.95)"] = new(
+            () => Optim.AdamW(Schedules.Exponential(0.02, 0.95), beta1: 0.85, beta2: 0.95, weightDecay: 0.05, amsgrad: true),
+            p => optim.AdamW(p, 0.02, beta1: 0.85, beta2: 0.95, weight_decay: 0.05, amsgrad: true),
+            Scheduler: o => optim.lr_scheduler.ExponentialLR(o, 0.95)),
+        ["Adamax()"] = new(() => Optim.Adamax(), p => optim.Adamax(p)),
+        ["Adamax(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.01)"] = new(
+            () => Optim.Adamax(0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.01),
+            p => optim.Adamax(p, 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-6, weight_decay: 0.01)),
+        ["Adamax(lr=0.05, betas=(0.95, 0.9)) + StepLR(step_size=10, gamma=0.5)"] = new(
+            () => Optim.Adamax(Schedules.Step(0.05, 10, 0.5), beta1: 0.95, beta2: 0.9),
+            p => optim.Adamax(p, 0.05, beta1: 0.95, beta2: 0.9),
+            Scheduler: o => optim.lr_scheduler.StepLR(o, 10, 0.5)),
+        ["NAdam()"] = new(() => Optim.NAdam(), p => optim.NAdam(p)),
+        ["NAdam(lr=0.01, momentum_decay=0.05)"] = new(() => Optim.NAdam(0.01, momentumDecay: 0.05), p => optim.NAdam(p, 0.01, momentum_decay: 0.05)),
+        ["NAdam(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.01, momentum_decay=0.01)"] = new(
+            () => Optim.NAdam(0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.01, momentumDecay: 0.01),
+            p => optim.NAdam(p, 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-6, weight_decay: 0.01, momentum_decay: 0.01)),
+        ["NAdam(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True), PyTorch's θ·(1 − lr·λ) before TorchSharp's step"] = new(
+            () => Optim.NAdam(0.01, weightDecay: 0.1, decoupledWeightDecay: true),
+            p => optim.NAdam(p, 0.01),
+            BeforeStep: DecoupledDecay(0.01, 0.1)),
+        ["RAdam(lr=0.001), TorchSharp at √lr on rectified steps"] = new(
+            () => Optim.RAdam(),
+            p => optim.RAdam(p, 1e-3),
+            LearningRate: RAdamPeerRate(1e-3, 0.999)),
+        ["RAdam(lr=0.01, betas=(0.8, 0.9), weight_decay=0.01), TorchSharp at √lr on rectified steps"] = new(
+            () => Optim.RAdam(0.01, beta1: 0.8, beta2: 0.9, weightDecay: 0.01),
+            p => optim.RAdam(p, 0.01, beta1: 0.8, beta2: 0.9, weight_decay: 0.01),
+            LearningRate: RAdamPeerRate(0.01, 0.9)),
+        ["RAdam(lr=0.02, betas=(0.9, 0.99), eps=1e-6), TorchSharp at √lr on rectified steps"] = new(
+            () => Optim.RAdam(0.02, beta2: 0.99, epsilon: 1e-6),
+            p => optim.RAdam(p, 0.02, beta2: 0.99, eps: 1e-6),
+            LearningRate: RAdamPeerRate(0.02, 0.99)),
+        ["RAdam(lr=0.01, betas=(0.9, 0.95), weight_decay=0.1, decoupled_weight_decay=True), PyTorch's θ·(1 − lr·λ) before TorchSharp's step at √lr on rectified steps"] = new(
+            () => Optim.RAdam(0.01, beta2: 0.95, weightDecay: 0.1, decoupledWeightDecay: true),
+            p => optim.RAdam(p, 0.01, beta2: 0.95),
+            LearningRate: RAdamPeerRate(0.01, 0.95),
+            BeforeStep: DecoupledDecay(0.01, 0.1)),
         ["clip_grad_norm_(1.0) + SGD(lr=0.05, momentum=0.9)"] = new(
             () => Optim.Chain(Optim.ClipByGlobalNorm(1.0), Optim.Sgd(0.05, momentum: 0.9)),
             p => optim.SGD(p, 0.05, momentum: 0.9),
@@ -91,6 +140,31 @@ public sealed class TorchOptimPeerTests(ITestOutputHelper output)
             p => optim.SGD(p, 0.05),
             Clip: p => nn.utils.clip_grad_value_(p, 0.5)),
     };
+
+    /// <summary>
+    /// The rate to give TorchSharp's RAdam for step t so that it takes PyTorch's step at rate α: TorchSharp 0.107
+    /// multiplies the rectified step (ρₜ &gt; 5) by its rate twice (see <see cref="ScaleByRAdam"/>), so those steps get √α.
+    /// A wrong switch here would scale a step by √α and fail the comparison.
+    /// </summary>
+    private static Func<int, double> RAdamPeerRate(double learningRate, double beta2)
+    {
+        var radam = new ScaleByRAdam(beta2: beta2);
+        return t => radam.Rho(t + 1) > 5 ? Math.Sqrt(learningRate) : learningRate;
+    }
+
+    /// <summary>
+    /// PyTorch's <c>decoupled_weight_decay=True</c> for NAdam and RAdam, which TorchSharp 0.107 lacks: θ ← θ(1 − αλ)
+    /// before the step, which then runs with λ = 0 (PyTorch's <c>param.mul_(1 - lr * weight_decay)</c>).
+    /// </summary>
+    private static Action<IReadOnlyList<Parameter>, int> DecoupledDecay(double learningRate, double weightDecay) =>
+        (parameters, _) =>
+        {
+            using var noGrad = no_grad();
+            foreach (var p in parameters)
+            {
+                p.mul_(1 - (learningRate * weightDecay));
+            }
+        };
 
     /// <summary>Every peer on every float64 combination.</summary>
     public static TheoryData<string, string> PeersOnFloat64
@@ -194,6 +268,15 @@ public sealed class TorchOptimPeerTests(ITestOutputHelper output)
             }
 
             pair.Clip?.Invoke(parameters);
+            if (pair.LearningRate is { } rate)
+            {
+                foreach (var group in optimizer.ParamGroups)
+                {
+                    group.LearningRate = rate(t);
+                }
+            }
+
+            pair.BeforeStep?.Invoke(parameters, t);
             optimizer.step();
             scheduler?.step();
         }

@@ -1,0 +1,82 @@
+namespace Functional.Nets.FSharp
+
+open Functional.Nets
+
+/// What an objective returns, as an F# record: the scalar loss, the layers' new state (nested by part name;
+/// `TensorTree.Empty` keeps every part's state) and named scalars to report.
+type ObjectiveOutput =
+    { Loss: Tensor
+      State: TensorTree
+      Metrics: (string * float) list }
+
+/// Objectives (Functional.Nets.Objective) from F# functions: `parameters -> state -> batch -> key -> output`.
+[<RequireQualifiedAccess>]
+module Objective =
+
+    /// An objective from an F# function of the parameters, the layer state, the batch and the update's key.
+    let create (f: TensorTree -> TensorTree -> Batch -> Key -> ObjectiveOutput) : Objective =
+        Objective(fun parameters state batch key ->
+            let output = f parameters state batch key
+            ObjectiveResult(output.Loss, output.State, output.Metrics |> List.map Metric |> Array.ofList))
+
+    /// An objective of a stateless loss with no metrics: `Objective.ofLoss (fun parameters batch key -> loss)`.
+    let ofLoss (loss: TensorTree -> Batch -> Key -> Tensor) : Objective =
+        create (fun parameters _ batch key -> { Loss = loss parameters batch key; State = TensorTree.Empty; Metrics = [] })
+
+    /// The supervised objective: `loss prediction target` of the model in training mode, and the count of correct
+    /// predictions when the batch has labels. Its trees are the model's own; lift it with `onPart`.
+    let supervised (loss: Tensor -> Tensor -> Tensor) (model: Layer) : Objective =
+        Objectives.Supervised(model, LossFunction(fun prediction target -> loss prediction target))
+
+    /// `objective`, written for one model's own trees, over the part named `part` of a multi-part state.
+    let onPart (part: string) (objective: Objective) : Objective = Objectives.OnPart(part, objective)
+
+/// Multi-part training states (Functional.Nets.MultiPartState) with curried functions.
+[<RequireQualifiedAccess>]
+module Parts =
+
+    /// A fresh state of named parts, each a model and its optimizer: `Parts.create key backend [ "generator", g, adam ]`.
+    let create (key: Key) (backend: Backend) (parts: (string * Layer * Optimizer) list) : MultiPartState =
+        MultiPartState.Create(key, backend, parts |> List.map (fun (name, model, optimizer) -> struct (name, model, optimizer)) |> Array.ofList)
+
+    /// The parameters of the part named `name`; throws listing the parts if there is none.
+    let parameters (name: string) (state: MultiPartState) : TensorTree = state[name].Parameters
+
+    /// The layer state of the part named `name`.
+    let layerState (name: string) (state: MultiPartState) : TensorTree = state[name].LayerState
+
+    /// The part names, in order.
+    let names (state: MultiPartState) : string list = state.Names |> List.ofSeq
+
+    /// Steps taken so far.
+    let step (state: MultiPartState) : int64 = state.Step
+
+    /// Saves every part to `path` (atomically).
+    let save (path: string) (state: MultiPartState) : unit = Checkpoint.Save(path, state)
+
+    /// Loads a checkpoint of the parts of `like` (names, optimizers and leaf shapes) onto `backend`.
+    let load (backend: Backend) (like: MultiPartState) (path: string) : MultiPartState = Checkpoint.Load(path, backend, like)
+
+/// Steps and loops of any objective (Functional.Nets.MultiPartTrainer) with F# lists and tuples.
+[<RequireQualifiedAccess>]
+module Training =
+
+    /// One update: the gradient of `objective` with respect to the parts named, then their optimizers; the other
+    /// parts are constants. Its metrics are reported as `label.name`, the label being the part names joined by '+'.
+    let update (parts: string list) (objective: Objective) : PartUpdate = PartUpdate(objective, Array.ofList parts)
+
+    /// A trainer whose step applies `updates` in order to one batch.
+    let trainer (updates: PartUpdate list) : MultiPartTrainer = MultiPartTrainer(Array.ofList updates)
+
+    /// One pure step on `batch`: the new state and the step's metrics.
+    let step (trainer: MultiPartTrainer) (batch: Batch) (state: MultiPartState) : MultiPartState * StepMetrics =
+        let struct (next, metrics) = trainer.Step(state, batch)
+        next, metrics
+
+    /// Trains for `options.Epochs` epochs of shuffled minibatches of `train` with `callbacks`: the final state and the history.
+    let fit (options: FitOptions) (callbacks: TrainingCallback list) (train: Dataset) (trainer: MultiPartTrainer) (state: MultiPartState) : MultiPartState * History =
+        let struct (final, history) = trainer.Fit(state, train, options, null, Array.ofList callbacks)
+        final, history
+
+    /// The epoch's mean of the named scalar `name` (`discriminator.loss`), or None if no step reported it.
+    let scalar (name: string) (epoch: EpochMetrics) : float option = epoch.Scalar name |> Option.ofNullable

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+
+namespace Functional.Nets;
+
+/// <summary>The training loop for any objective.</summary>
+public sealed partial class MultiPartTrainer
+{
+    /// <summary>
+    /// Trains from <paramref name="initial"/> for <see cref="FitOptions.Epochs"/> epochs of shuffled minibatches (epoch
+    /// e shuffled by <see cref="MultiPartState.EpochKey"/>(e)), one <see cref="Step"/> per batch, calling
+    /// <paramref name="validate"/> (if any) after each epoch, and returns the final state with the history.
+    /// <see cref="Trainer.Fit"/> is this loop with one part.
+    /// </summary>
+    /// <param name="initial">The starting state; left to the caller (never donated or released).</param>
+    /// <param name="train">The training data; it may have inputs only.</param>
+    /// <param name="options">Epochs, batch size and the rest; defaults if null.</param>
+    /// <param name="validate">Measures a state after each epoch (its loss and accuracy become the epoch's validation figures); none if null.</param>
+    /// <param name="callbacks">Progress displays, early stopping, checkpoints: they see <see cref="TrainingCallback.OnMultiPartStep"/> and <see cref="TrainingCallback.OnMultiPartEpochEnd"/>.</param>
+    /// <remarks>
+    /// Resuming: if <paramref name="initial"/> has already taken steps (e.g. loaded from a checkpoint), the loop starts
+    /// in the epoch and at the batch that step count implies, so a run stopped and resumed takes exactly the steps an
+    /// uninterrupted run would. Every intermediate state the loop creates is donated to the next step and released
+    /// once its successor exists.
+    /// </remarks>
+    public (MultiPartState State, History History) Fit(
+        MultiPartState initial,
+        Dataset train,
+        FitOptions? options = null,
+        Func<MultiPartState, StepMetrics>? validate = null,
+        params TrainingCallback[] callbacks)
+    {
+        ArgumentNullException.ThrowIfNull(initial);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(callbacks);
+        options ??= new FitOptions();
+        options.Validate();
+        RequireParts(initial);
+        var batchesPerEpoch = options.LastBatch == LastBatch.Keep
+            ? (train.Count + options.BatchSize - 1) / options.BatchSize
+            : train.Count / options.BatchSize;
+        if (batchesPerEpoch == 0)
+        {
+            throw new ArgumentException(
+                $"Fit: {train.Count} training samples make no batch of {options.BatchSize} with LastBatch.{options.LastBatch}");
+        }
+
+        var history = new History();
+        foreach (var c in callbacks)
+        {
+            c.OnFitStart(options.Epochs, batchesPerEpoch, train.Count);
+        }
+
+        var state = initial;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var firstEpoch = (int)(initial.Step / batchesPerEpoch);
+            for (var epoch = firstEpoch; epoch < options.Epochs; epoch++)
+            {
+                var skip = epoch == firstEpoch ? (int)(initial.Step % batchesPerEpoch) : 0;
+                var epochClock = Stopwatch.StartNew();
+                double lossSum = 0;
+                int samples = 0, correct = 0;
+                var hasLabels = false;
+                var scalarSums = new Dictionary<string, double>(StringComparer.Ordinal);
+                var scalarOrder = new List<string>();
+                var scalarCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+                var b = 0;
+                foreach (var batch in train.Batches(options.BatchSize, state.EpochKey(epoch), options.LastBatch))
+                {
+                    using var owned = batch;
+                    if (b++ < skip)
+                    {
+                        continue;
+                    }
+
+                    // States this loop made are its own to donate: their buffers receive the next state's values.
+                    var (next, m) = Step(state, batch, options.RequireFiniteLoss, donate: !ReferenceEquals(state, initial));
+                    if (!ReferenceEquals(state, initial))
+                    {
+                        state.ReleaseUnshared(next);
+                    }
+
+                    state = next;
+                    if (options.ReleaseMemoryEvery > 0 && state.Step % options.ReleaseMemoryEvery == 0)
+                    {
+                        state.Backend.ReleaseFreeMemory();
+                    }
+
+                    lossSum += m.Loss * m.Count;
+                    samples += m.Count;
+                    if (m.Correct is { } c)
+                    {
+                        hasLabels = true;
+                        correct += c;
+                    }
+
+                    foreach (var s in m.Scalars)
+                    {
+                        if (!scalarSums.ContainsKey(s.Name))
+                        {
+                            scalarOrder.Add(s.Name);
+                            scalarSums[s.Name] = 0;
+                            scalarCounts[s.Name] = 0;
+                        }
+
+                        scalarSums[s.Name] += s.Value * m.Count;
+                        scalarCounts[s.Name] += m.Count;
+                    }
+
+                    foreach (var cb in callbacks)
+                    {
+                        cb.OnMultiPartStep(epoch + 1, b, state, m);
+                    }
+                }
+
+                var seconds = epochClock.Elapsed.TotalSeconds;
+                var val = validate?.Invoke(state);
+                var metrics = new EpochMetrics(
+                    epoch + 1,
+                    state.Step,
+                    samples > 0 ? lossSum / samples : double.NaN,
+                    hasLabels ? (double)correct / samples : null,
+                    val?.Loss,
+                    val?.Accuracy,
+                    seconds > 0 ? samples / seconds : 0,
+                    clock.Elapsed)
+                {
+                    TrainScalars = scalarOrder.Select(n => new Metric(n, scalarSums[n] / scalarCounts[n])).ToArray(),
+                };
+                history.Add(metrics);
+                var stop = false;
+                foreach (var cb in callbacks)
+                {
+                    if (cb.OnMultiPartEpochEnd(metrics, state) == FitDecision.Stop)
+                    {
+                        stop = true;
+                        history.StopReason = $"stopped by {cb}";
+                    }
+                }
+
+                if (stop)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var cb in callbacks)
+            {
+                cb.OnFitEnd(history);
+            }
+        }
+
+        return (state, history);
+    }
+}
