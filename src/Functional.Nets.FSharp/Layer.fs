@@ -42,3 +42,17 @@ module Layer =
     let applyBranches (parameters: TensorTree) (state: TensorTree) (context: Context) (input: Tensor) (branches: Branches) : Tensor list * TensorTree =
         let result = branches.ApplyBranches(parameters, state, input, context)
         List.ofSeq result.Outputs, result.State
+
+    /// Branches on the same input, concatenated along `axis` (−1: the features); branch i's parameters are named `i.*`.
+    let parallelConcat (axis: int) (branches: Layer list) : Layer = Branches(Join.Concat axis, branches)
+
+    /// A cell run along time of a batch-first input [N, T, F], forward; outputs [N, T, H] from the zero carry.
+    let scan (cell: Cell) : Layer = Scan(cell)
+
+    /// A cell run along time from the last step to the first.
+    let scanReversed (cell: Cell) : Layer = Scan(cell, true)
+
+    /// A scan from a given initial carry: the outputs [N, T, H] and the final carry.
+    let runScan (parameters: TensorTree) (carry: TensorTree) (input: Tensor) (scan: Scan) : Tensor * TensorTree =
+        let result = scan.Run(parameters, input, carry)
+        result.Outputs, result.Carry

@@ -28,6 +28,16 @@ internal static class BuiltInKinds
                 WriteJoin(p.Join, w);
                 w.Layers("branches", p.Layers);
             }),
+        LayerKind.Of<Scan>(
+            "Scan",
+            r => r.String("cell", "RnnCell") == "RnnCell"
+                ? new Scan(new RnnCell(r.Int("inputs"), r.Int("hidden"), r.Bool("bias", true), r.Enum("nonlinearity", RnnNonlinearity.Tanh)), r.Bool("reverse", false))
+                : throw r.Error("only RnnCell cells are in the format so far", "cell"),
+            (s, w) =>
+            {
+                var cell = s.Cell as RnnCell ?? throw new NotSupportedException($"architecture JSON: {s.Cell.Describe()} is not in the format (RnnCell only)");
+                w.String("cell", "RnnCell").Int("inputs", cell.Inputs).Int("hidden", cell.Hidden).Bool("bias", cell.HasBias).Enum("nonlinearity", cell.Nonlinearity).Bool("reverse", s.Reverse);
+            }),
         LayerKind.Of<Dense>(
             "Dense",
             r => new Dense(r.Int("inputs"), r.Int("outputs"), r.Bool("bias", true), r.Initializer("weightInit"), r.Initializer("biasInit")),
@@ -73,10 +83,17 @@ internal static class BuiltInKinds
     {
         JoinKind.Sum => Join.Sum,
         JoinKind.Product => Join.Product,
-        _ => throw r.Error("Concat needs the Tensor.Concat primitive, not merged yet", "join"),
+        _ => Join.Concat(r.Int("axis", -1)),
     };
 
-    private static void WriteJoin(Join join, FieldWriter w) => w.Enum("join", join.Kind);
+    private static void WriteJoin(Join join, FieldWriter w)
+    {
+        w.Enum("join", join.Kind);
+        if (join is ConcatJoin c)
+        {
+            w.Int("axis", c.Axis);
+        }
+    }
 
     /// <summary>The factories of <see cref="Initializer"/>, with the same argument names and defaults.</summary>
     public static IEnumerable<InitializerKind> Initializers =>

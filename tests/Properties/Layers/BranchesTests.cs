@@ -21,7 +21,8 @@ public sealed class BranchesTests(ITestOutputHelper output)
         {
             0 => ((Layer)new Branches(Join.Sum, new Dense(width, a), new Sequential(new Dense(width, a), new Tanh()), new Dense(width, a, bias: false)), new Shape(batch, width), 1, width),
             1 => (new Branches(Join.Product, new Sequential(new Dense(width, a), new Sigmoid()), new Dense(width, a)), new Shape(batch, width), 1, width),
-            _ => (new Branches(Join.Product, new Sequential(new Dense(width, a), new Sigmoid()), new Dense(width, a)), new Shape(batch, width), 1, width),
+            2 => (new Sequential(new Branches(Join.Concat(), new Dense(width, a), new Sequential(new Dense(width, b), new Tanh())), new Dense(a + b, 2)), new Shape(batch, width), 2, Math.Max(width, a + b)),
+            _ => (new Branches(Join.Concat(0), new Identity(), new Sequential(new Dense(width, width), new Tanh())), new Shape(batch, width), 1, width),
         }));
 
     /// <summary>Outputs and gradients (parameters and input) agree with the Reference backend: 1e-12/1e-10 in float64, the derived bound in float32.</summary>
@@ -65,6 +66,10 @@ public sealed class BranchesTests(ITestOutputHelper output)
         var parts = block.ApplyBranches(p, TensorTree.Empty, x, Context.Eval).Outputs;
         Assert.Equal((parts[0] + parts[1]).ToArray(), block.Apply(p, x).ToArray());
         Assert.Equal((parts[0] * parts[1]).ToArray(), Join.Product.Apply(parts).ToArray());
+
+        var concat = new Branches(Join.Concat(), new Identity(), new Tanh());
+        Assert.Equal(new Shape(2, 4), concat.OutputShape(new Shape(2, 2)));
+        Assert.Equal([1, -2, Math.Tanh(1), Math.Tanh(-2), 3, 0.5, Math.Tanh(3), Math.Tanh(0.5)], concat.Apply(TensorTree.Empty, x).ToArray());
     }
 
     /// <summary>Branches that a join cannot merge are an error naming the block, the join and every branch's shape.</summary>
@@ -79,6 +84,8 @@ public sealed class BranchesTests(ITestOutputHelper output)
         Assert.Contains("no broadcasting", e.Message, StringComparison.Ordinal);
         Assert.Contains("[2, 3], [2, 1]", e.Message, StringComparison.Ordinal);
 
+        var concat = Assert.Throws<LayerShapeException>(() => new Branches(Join.Concat(0), new Dense(2, 3), new Dense(2, 1)).OutputShape(new Shape(2, 2)));
+        Assert.Contains("agree on every axis but 0", concat.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new Branches(Join.Sum));
     }
 }
