@@ -12,7 +12,7 @@ namespace Functional.Nets;
 /// exactly the state_dict of PyTorch's <c>nn.RNNCell</c>; PyTorch's one-layer <c>nn.RNN</c> names the same tensors
 /// <c>weight_ih_l0</c>, ... The cell's state (running statistics, if any) is threaded through the steps and
 /// returned; it is separate from the carry. Step t's key is the context's key folded with t. As a
-/// <see cref="Layer"/> the scan starts from the cell's zero carry and returns the outputs; <see cref="Run"/> takes
+/// <see cref="Layer"/> the scan starts from the cell's zero carry and returns the outputs; <see cref="Run(TensorTree, TensorTree, Tensor, TensorTree?, Context)"/> takes
 /// a given initial carry and returns the final one too.
 /// </remarks>
 public sealed class Scan : Layer
