@@ -49,6 +49,52 @@ public enum BlockKind
 
     /// <summary>Branches(sum, Sequential(Dense, activation), Dense): act(W₁x + b₁) + W₂x + b₂.</summary>
     Sum,
+
+    /// <summary>Branches(product, Sequential(Dense, activation), Dense): act(W₁x + b₁) ⊙ (W₂x + b₂).</summary>
+    Product,
+
+    /// <summary>
+    /// Branches(concat, Sequential(Dense, activation), Dense): [act(W₁x + b₁), W₂x + b₂] along the features, of
+    /// widths w − ⌊w/2⌋ and ⌊w/2⌋ (a unit of width 1 is made plain).
+    /// </summary>
+    Concat,
+
+    /// <summary>
+    /// Sequential(Dense, activation, <see cref="FeaturesAsSteps"/>): the unit's w outputs read as a sequence of w
+    /// steps of one feature by Scan(RnnCell(1 → 1)), forward for even units, reversed for odd ones; its w outputs
+    /// are the unit's. At most <see cref="NetworkCase.MaxScanSteps"/> wide.
+    /// </summary>
+    Scan,
+}
+
+/// <summary>
+/// A test harness (not a library layer): [N, w] read as the sequence [N, w, 1], scanned, and the outputs
+/// [N, w, 1] read back as [N, w]; the parameters are the scan's (its cell's, unprefixed).
+/// </summary>
+/// <param name="scan">A scan whose cell has one input and one output.</param>
+public sealed class FeaturesAsSteps(Scan scan) : Layer
+{
+    /// <summary>The scan.</summary>
+    public Scan Scan => scan;
+
+    /// <inheritdoc />
+    public override long ParameterCount => scan.ParameterCount;
+
+    /// <inheritdoc />
+    public override string Describe() => $"FeaturesAsSteps({scan.Describe()})";
+
+    /// <inheritdoc />
+    public override Shape OutputShape(Shape input) => new(input[0], scan.OutputShape(new Shape(input[0], input[1], 1))[1]);
+
+    /// <inheritdoc />
+    public override TensorTree Init(Key key, Backend backend) => scan.Init(key, backend);
+
+    /// <inheritdoc />
+    public override (Tensor Output, TensorTree State) Apply(TensorTree parameters, TensorTree state, Tensor input, Context context)
+    {
+        var y = scan.Apply(parameters, state, input.Unsqueeze(2), context);
+        return (y.Output.Squeeze(2), y.State);
+    }
 }
 
 /// <summary>An activation with its hyperparameter.</summary>
@@ -79,7 +125,8 @@ public sealed record ActivationSpec(ActivationKind Kind, double Alpha = 0)
 
 /// <summary>
 /// A generated test case: a multilayer perceptron (Dense, activation, Dense, activation, ...) whose units may
-/// be residual blocks or summed branches (<see cref="BlockKind"/>), a
+/// be residual blocks, parallel branches (summed, multiplied, concatenated) or followed by a scan over a small
+/// RNN cell (<see cref="BlockKind"/>), a
 /// batch of inputs, a loss with its targets and an optional penalty, all drawn deterministically
 /// from <see cref="Seed"/> through <see cref="Key.FromSeed(long)"/>, so the case reproduces from its
 /// printed form on every backend.
@@ -97,6 +144,17 @@ public sealed class NetworkCase
         if (widths.Length != activations.Length || widths.Length == 0)
         {
             throw new ArgumentException("a network case needs as many activations as Dense layers, at least one");
+        }
+
+        if (blocks.Where((b, i) => b == BlockKind.Scan && widths[i] > MaxScanSteps).Any())
+        {
+            throw new ArgumentException($"a scan unit is at most {MaxScanSteps} wide (one step per feature)");
+        }
+
+        // A concatenation needs two branches of width ≥ 1.
+        if (blocks.Where((b, i) => b == BlockKind.Concat && widths[i] < 2).Any())
+        {
+            blocks = [.. blocks.Select((b, i) => b == BlockKind.Concat && widths[i] < 2 ? BlockKind.Plain : b)];
         }
 
         if (loss == LossKind.BinaryCrossEntropy)
@@ -148,11 +206,24 @@ public sealed class NetworkCase
     /// <summary>The penalty's weight λ.</summary>
     public double PenaltyWeight { get; }
 
-    /// <summary>The number of Dense layers.</summary>
+    /// <summary>The widest scan unit: its steps are one per feature, and the depth counts them.</summary>
+    public const int MaxScanSteps = 4;
+
+    /// <summary>The number of Dense layers (units).</summary>
     public int Depth => Widths.Count;
 
-    /// <summary>The largest width, inputs included.</summary>
-    public int MaxWidth => Math.Max(InputWidth, Widths.Max());
+    /// <summary>
+    /// Layers on the longest path from input to output, for the float32 bound: one per unit, plus one per step
+    /// of a scan unit (the output of its last step read depends on the first through every step, each a
+    /// layer: a dot product and a tanh).
+    /// </summary>
+    public int PathDepth => Depth + Widths.Where((w, i) => Blocks[i] == BlockKind.Scan).Sum();
+
+    /// <summary>
+    /// The longest dot product, inputs included: the largest width, and 2 where a scan unit's cell adds
+    /// x_t·w_ih + h·w_hh (the length F + H of a step, as in the scan tests).
+    /// </summary>
+    public int MaxWidth => Math.Max(Math.Max(InputWidth, Widths.Max()), Blocks.Contains(BlockKind.Scan) ? 2 : 0);
 
     /// <summary>The output width (classes for the cross-entropies).</summary>
     public int OutputWidth => Widths[^1];
@@ -184,6 +255,15 @@ public sealed class NetworkCase
                 case BlockKind.Sum:
                     layers.Add(new Branches(Join.Sum, unit, new Dense(input, Widths[i])));
                     break;
+                case BlockKind.Product:
+                    layers.Add(new Branches(Join.Product, unit, new Dense(input, Widths[i])));
+                    break;
+                case BlockKind.Concat:
+                    layers.Add(new Branches(Join.Concat(), new Sequential(new Dense(input, DenseWidth(i)), Activations[i].Build()), new Dense(input, Widths[i] / 2)));
+                    break;
+                case BlockKind.Scan:
+                    layers.Add(new Sequential(unit.Layers[0], unit.Layers[1], new FeaturesAsSteps(new Scan(new RnnCell(1, 1), reverse: i % 2 == 1))));
+                    break;
                 default:
                     layers.AddRange(unit.Layers);
                     break;
@@ -208,10 +288,14 @@ public sealed class NetworkCase
         return (position, Blocks[i] switch
         {
             BlockKind.Residual => p + ".body.0",
-            BlockKind.Sum => p + ".0.0",
+            BlockKind.Sum or BlockKind.Product or BlockKind.Concat => p + ".0.0",
+            BlockKind.Scan => p + ".0",
             _ => p,
         });
     }
+
+    /// <summary>The output width of unit i's Dense (the first branch's share of a concatenation).</summary>
+    private int DenseWidth(int i) => Blocks[i] == BlockKind.Concat ? Widths[i] - Widths[i] / 2 : Widths[i];
 
     /// <summary>The model's layers as <see cref="Layer.Describe"/> gives them.</summary>
     public string Architecture => string.Join(", ", Model().Layers.Select(l => l.Describe()));
@@ -358,7 +442,7 @@ public sealed class NetworkCase
             // recomputed from the same parameters and input, the same arithmetic as inside the block.
             if (Activations[unit].HasKink)
             {
-                pre.Add(new Dense(h.Shape[1], Widths[unit]).Apply(parameters.Child(densePath), h).ToArray());
+                pre.Add(new Dense(h.Shape[1], DenseWidth(unit)).Apply(parameters.Child(densePath), h).ToArray());
             }
 
             h = model.Layers[position].Apply(parameters.Child(name), TensorTree.Empty, h, Context.Eval).Output;
@@ -413,6 +497,33 @@ public sealed class NetworkCase
         }
 
         var g = Made(prefix + ".weight", prefix + ".bias");
+        var slope = Activations[^1].Kind switch
+        {
+            ActivationKind.Sigmoid => 0.25,
+            ActivationKind.ELU => Math.Max(1, Activations[^1].Alpha),
+            ActivationKind.Softmax => 0.5,
+            ActivationKind.LogSoftmax => 2,
+            _ => 1,
+        };
+
+        var lastName = last.ToString(CultureInfo.InvariantCulture);
+        switch (Blocks[^1])
+        {
+            case BlockKind.Product:
+                {
+                    // y = a ⊙ b: an error δa reaches y as δa·b, an error δb as a·δb, so the terms a and b are
+                    // made of are weighed by the other factor: slope·G_a·max|b| + max|a|·G_b.
+                    var parts = ((Branches)model.Layers[last]).ApplyBranches(parameters.Child(lastName), TensorTree.Empty, h, Context.Eval).Outputs;
+                    return slope * g * parts[1].ToArray().Max(Math.Abs) + parts[0].ToArray().Max(Math.Abs) * Made($"{last}.1.weight", $"{last}.1.bias");
+                }
+
+            case BlockKind.Concat:
+                // Each output entry comes from one branch: the larger of the two magnitudes.
+                return Math.Max(slope * g, Made($"{last}.1.weight", $"{last}.1.bias"));
+
+            case BlockKind.Scan:
+                return ScanMagnitude((Sequential)model.Layers[last], parameters.Child(lastName), h);
+        }
 
         // A wrapped last unit adds the magnitude of the other summand: the input itself, the projection, or the
         // linear branch (the largest of each, a bound on the largest entry of the sum's terms).
@@ -424,15 +535,36 @@ public sealed class NetworkCase
             _ => 0,
         };
 
-        var slope = Activations[^1].Kind switch
-        {
-            ActivationKind.Sigmoid => 0.25,
-            ActivationKind.ELU => Math.Max(1, Activations[^1].Alpha),
-            ActivationKind.Softmax => 0.5,
-            ActivationKind.LogSoftmax => 2,
-            _ => 1,
-        };
         return slope * g + other;
+    }
+
+    /// <summary>
+    /// The magnitude a last scan unit's output is made from: step t computes h_t = tanh(w_ih·x_t + b_ih +
+    /// w_hh·h_prev + b_hh) (slope ≤ 1) from the unit's activations x and the previous step read, so the
+    /// largest |w_ih·x_t| + |b_ih| + |w_hh·h_prev| + |b_hh| over the batch and the steps.
+    /// </summary>
+    private static double ScanMagnitude(Sequential unit, TensorTree parameters, Tensor input)
+    {
+        var dense = unit.Layers[0].Apply(parameters.Child("0"), TensorTree.Empty, input, Context.Eval).Output;
+        var x = unit.Layers[1].Apply(TensorTree.Empty, TensorTree.Empty, dense, Context.Eval).Output;
+        var steps = (FeaturesAsSteps)unit.Layers[2];
+        var cell = parameters.Child("2");
+        var y = steps.Apply(cell, x).ToArray();
+        var xs = x.ToArray();
+        double wih = cell["weight_ih"].Item(), whh = cell["weight_hh"].Item(), bih = cell["bias_ih"].Item(), bhh = cell["bias_hh"].Item();
+        int rows = x.Shape[0], t = x.Shape[1];
+        double largest = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            for (var i = 0; i < t; i++)
+            {
+                var previous = steps.Scan.Reverse ? i + 1 : i - 1;
+                var h = previous < 0 || previous >= t ? 0 : y[r * t + previous];
+                largest = Math.Max(largest, Math.Abs(wih * xs[r * t + i]) + Math.Abs(bih) + Math.Abs(whh * h) + Math.Abs(bhh));
+            }
+        }
+
+        return largest;
     }
 
     /// <summary>Which side of its kink every kinked pre-activation lies on (true for x &gt; 0).</summary>
@@ -460,9 +592,12 @@ public sealed class NetworkCase
             Gen.Constant(new ActivationSpec(ActivationKind.Softmax)),
             Gen.Constant(new ActivationSpec(ActivationKind.LogSoftmax)));
         var block = Gen.Frequency(
-            (4, Gen.Constant(BlockKind.Plain)),
+            (6, Gen.Constant(BlockKind.Plain)),
             (1, Gen.Constant(BlockKind.Residual)),
-            (1, Gen.Constant(BlockKind.Sum)));
+            (1, Gen.Constant(BlockKind.Sum)),
+            (1, Gen.Constant(BlockKind.Product)),
+            (1, Gen.Constant(BlockKind.Concat)),
+            (1, Gen.Constant(BlockKind.Scan)));
         var penalty = Gen.Frequency(
             (4, Gen.Constant(PenaltyKind.None)),
             (1, Gen.Constant(PenaltyKind.L1)),
@@ -479,7 +614,8 @@ public sealed class NetworkCase
             from pen in penalty
             from lambda in Gen.Choose(1, 100)
             from blocks in Gen.ArrayOf(block, depth)
-            select Create(seed, inputWidth, batch, widths, activations, loss, pen, lambda / 1000.0, blocks);
+            // A scan unit reads one step per feature: its width is capped (see MaxScanSteps).
+            select Create(seed, inputWidth, batch, [.. widths.Select((w, i) => blocks[i] == BlockKind.Scan ? Math.Min(w, MaxScanSteps) : w)], activations, loss, pen, lambda / 1000.0, blocks);
     }
 
     /// <summary>Smaller cases first: fewer layers, smaller batch and widths, plainer activations and loss. The seed stays.</summary>
