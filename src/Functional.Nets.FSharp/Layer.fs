@@ -25,3 +25,34 @@ module Layer =
     /// The output shape for an input of `input` dimensions, or a shape error naming the layer.
     let outputShape (input: int list) (layer: Layer) : int list =
         layer.OutputShape(Shape(Array.ofList input)).ToArray() |> List.ofArray
+
+    /// A residual block y = body(x) + x; the body's parameters are named `body.*`. Shapes must match exactly.
+    let residual (body: Layer) : Layer = Residual(body)
+
+    /// A residual block y = body(x) + shortcut(x), with a projection on the shortcut (named `shortcut.*`).
+    let residualWith (shortcut: Layer) (body: Layer) : Layer = Residual(body, shortcut)
+
+    /// Branches on the same input, summed elementwise; branch i's parameters are named `i.*`.
+    let parallelSum (branches: Layer list) : Layer = Branches(Join.Sum, branches)
+
+    /// Branches on the same input, multiplied elementwise (a gate); branch i's parameters are named `i.*`.
+    let parallelProduct (branches: Layer list) : Layer = Branches(Join.Product, branches)
+
+    /// Every branch's output, unmerged (a model with several outputs), and the new state.
+    let applyBranches (parameters: TensorTree) (state: TensorTree) (context: Context) (input: Tensor) (branches: Branches) : Tensor list * TensorTree =
+        let result = branches.ApplyBranches(parameters, state, input, context)
+        List.ofSeq result.Outputs, result.State
+
+    /// Branches on the same input, concatenated along `axis` (−1: the features); branch i's parameters are named `i.*`.
+    let parallelConcat (axis: int) (branches: Layer list) : Layer = Branches(Join.Concat axis, branches)
+
+    /// A cell run along time of a batch-first input [N, T, F], forward; outputs [N, T, H] from the zero carry.
+    let scan (cell: Cell) : Layer = Scan(cell)
+
+    /// A cell run along time from the last step to the first.
+    let scanReversed (cell: Cell) : Layer = Scan(cell, true)
+
+    /// A scan from a given initial carry: the outputs [N, T, H] and the final carry.
+    let runScan (parameters: TensorTree) (carry: TensorTree) (input: Tensor) (scan: Scan) : Tensor * TensorTree =
+        let result = scan.Run(parameters, input, carry)
+        result.Outputs, result.Carry

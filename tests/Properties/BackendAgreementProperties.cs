@@ -105,7 +105,8 @@ public sealed class BackendAgreementProperties(ITestOutputHelper output) : IDisp
         using var pTorch = c.Parameters(torch);
         using var xTorch = c.Input(torch);
         using var yTorch = model.Apply(pTorch, xTorch);
-        var tolerance = Float32Tolerance(c.Depth, c.MaxWidth);
+        // Depth counts scan steps (NetworkCase.PathDepth), each a layer of the derivation below.
+        var tolerance = Float32Tolerance(c.PathDepth, c.MaxWidth);
         var e = RelativeError.Of(yRef, yTorch, c.OutputMagnitude(pRef, xRef));
         worst.Record(e.Value / tolerance, () => $"{e}, tolerance {tolerance:G3}, in {c}");
         raw.Record(e.Value, () => $"{e} in {c}");

@@ -38,6 +38,65 @@ public enum PenaltyKind
     L2,
 }
 
+/// <summary>How one Dense-and-activation unit of a generated network is wrapped.</summary>
+public enum BlockKind
+{
+    /// <summary>Dense, then the activation, as two layers of the chain.</summary>
+    Plain,
+
+    /// <summary>Residual(Sequential(Dense, activation)): x + act(Wx + b), with a bias-free projection shortcut when the width changes.</summary>
+    Residual,
+
+    /// <summary>Branches(sum, Sequential(Dense, activation), Dense): act(W₁x + b₁) + W₂x + b₂.</summary>
+    Sum,
+
+    /// <summary>Branches(product, Sequential(Dense, activation), Dense): act(W₁x + b₁) ⊙ (W₂x + b₂).</summary>
+    Product,
+
+    /// <summary>
+    /// Branches(concat, Sequential(Dense, activation), Dense): [act(W₁x + b₁), W₂x + b₂] along the features, of
+    /// widths w − ⌊w/2⌋ and ⌊w/2⌋ (a unit of width 1 is made plain).
+    /// </summary>
+    Concat,
+
+    /// <summary>
+    /// Sequential(Dense, activation, <see cref="FeaturesAsSteps"/>): the unit's w outputs read as a sequence of w
+    /// steps of one feature by Scan(RnnCell(1 → 1)), forward for even units, reversed for odd ones; its w outputs
+    /// are the unit's. At most <see cref="NetworkCase.MaxScanSteps"/> wide.
+    /// </summary>
+    Scan,
+}
+
+/// <summary>
+/// A test harness (not a library layer): [N, w] read as the sequence [N, w, 1], scanned, and the outputs
+/// [N, w, 1] read back as [N, w]; the parameters are the scan's (its cell's, unprefixed).
+/// </summary>
+/// <param name="scan">A scan whose cell has one input and one output.</param>
+public sealed class FeaturesAsSteps(Scan scan) : Layer
+{
+    /// <summary>The scan.</summary>
+    public Scan Scan => scan;
+
+    /// <inheritdoc />
+    public override long ParameterCount => scan.ParameterCount;
+
+    /// <inheritdoc />
+    public override string Describe() => $"FeaturesAsSteps({scan.Describe()})";
+
+    /// <inheritdoc />
+    public override Shape OutputShape(Shape input) => new(input[0], scan.OutputShape(new Shape(input[0], input[1], 1))[1]);
+
+    /// <inheritdoc />
+    public override TensorTree Init(Key key, Backend backend) => scan.Init(key, backend);
+
+    /// <inheritdoc />
+    public override (Tensor Output, TensorTree State) Apply(TensorTree parameters, TensorTree state, Tensor input, Context context)
+    {
+        var y = scan.Apply(parameters, state, input.Unsqueeze(2), context);
+        return (y.Output.Squeeze(2), y.State);
+    }
+}
+
 /// <summary>An activation with its hyperparameter.</summary>
 /// <param name="Kind">Which function.</param>
 /// <param name="Alpha">α for LeakyReLU (in [0, 1)) and ELU (in (0, 2]); ignored otherwise.</param>
@@ -65,18 +124,37 @@ public sealed record ActivationSpec(ActivationKind Kind, double Alpha = 0)
 }
 
 /// <summary>
-/// A generated test case: a multilayer perceptron (Dense, activation, Dense, activation, ...), a
+/// A generated test case: a multilayer perceptron (Dense, activation, Dense, activation, ...) whose units may
+/// be residual blocks, parallel branches (summed, multiplied, concatenated) or followed by a scan over a small
+/// RNN cell (<see cref="BlockKind"/>), a
 /// batch of inputs, a loss with its targets and an optional penalty, all drawn deterministically
 /// from <see cref="Seed"/> through <see cref="Key.FromSeed(long)"/>, so the case reproduces from its
 /// printed form on every backend.
 /// </summary>
 public sealed class NetworkCase
 {
-    private NetworkCase(long seed, int inputWidth, int batch, int[] widths, ActivationSpec[] activations, LossKind loss, PenaltyKind penalty, double penaltyWeight)
+    private NetworkCase(long seed, int inputWidth, int batch, int[] widths, ActivationSpec[] activations, LossKind loss, PenaltyKind penalty, double penaltyWeight, BlockKind[]? blocks)
     {
+        blocks ??= new BlockKind[widths.Length];
+        if (blocks.Length != widths.Length)
+        {
+            throw new ArgumentException("a network case needs one block kind per Dense layer");
+        }
+
         if (widths.Length != activations.Length || widths.Length == 0)
         {
             throw new ArgumentException("a network case needs as many activations as Dense layers, at least one");
+        }
+
+        if (blocks.Where((b, i) => b == BlockKind.Scan && widths[i] > MaxScanSteps).Any())
+        {
+            throw new ArgumentException($"a scan unit is at most {MaxScanSteps} wide (one step per feature)");
+        }
+
+        // A concatenation needs two branches of width ≥ 1.
+        if (blocks.Where((b, i) => b == BlockKind.Concat && widths[i] < 2).Any())
+        {
+            blocks = [.. blocks.Select((b, i) => b == BlockKind.Concat && widths[i] < 2 ? BlockKind.Plain : b)];
         }
 
         if (loss == LossKind.BinaryCrossEntropy)
@@ -84,6 +162,10 @@ public sealed class NetworkCase
             // Binary cross-entropy takes probabilities: the network must end in a sigmoid.
             activations = [.. activations];
             activations[^1] = new ActivationSpec(ActivationKind.Sigmoid);
+
+            // ... and a plain last unit: a residual or summed sigmoid is no probability.
+            blocks = [.. blocks];
+            blocks[^1] = BlockKind.Plain;
         }
 
         Seed = seed;
@@ -94,7 +176,11 @@ public sealed class NetworkCase
         Loss = loss;
         Penalty = penalty;
         PenaltyWeight = penalty == PenaltyKind.None ? 0 : penaltyWeight;
+        Blocks = blocks;
     }
+
+    /// <summary>How each Dense-and-activation unit is wrapped (all <see cref="BlockKind.Plain"/> for a plain perceptron).</summary>
+    public IReadOnlyList<BlockKind> Blocks { get; }
 
     /// <summary>The seed every random number of the case comes from.</summary>
     public long Seed { get; }
@@ -120,11 +206,24 @@ public sealed class NetworkCase
     /// <summary>The penalty's weight λ.</summary>
     public double PenaltyWeight { get; }
 
-    /// <summary>The number of Dense layers.</summary>
+    /// <summary>The widest scan unit: its steps are one per feature, and the depth counts them.</summary>
+    public const int MaxScanSteps = 4;
+
+    /// <summary>The number of Dense layers (units).</summary>
     public int Depth => Widths.Count;
 
-    /// <summary>The largest width, inputs included.</summary>
-    public int MaxWidth => Math.Max(InputWidth, Widths.Max());
+    /// <summary>
+    /// Layers on the longest path from input to output, for the float32 bound: one per unit, plus one per step
+    /// of a scan unit (the output of its last step read depends on the first through every step, each a
+    /// layer: a dot product and a tanh).
+    /// </summary>
+    public int PathDepth => Depth + Widths.Where((w, i) => Blocks[i] == BlockKind.Scan).Sum();
+
+    /// <summary>
+    /// The longest dot product, inputs included: the largest width, and 2 where a scan unit's cell adds
+    /// x_t·w_ih + h·w_hh (the length F + H of a step, as in the scan tests).
+    /// </summary>
+    public int MaxWidth => Math.Max(Math.Max(InputWidth, Widths.Max()), Blocks.Contains(BlockKind.Scan) ? 2 : 0);
 
     /// <summary>The output width (classes for the cross-entropies).</summary>
     public int OutputWidth => Widths[^1];
@@ -133,23 +232,70 @@ public sealed class NetworkCase
     public static Arbitrary<NetworkCase> Arbitrary { get; } = Arb.From(Generator(), Shrink);
 
     /// <summary>Creates a case (normalizing it: BCE forces a final sigmoid).</summary>
-    public static NetworkCase Create(long seed, int inputWidth, int batch, int[] widths, ActivationSpec[] activations, LossKind loss, PenaltyKind penalty = PenaltyKind.None, double penaltyWeight = 0) =>
-        new(seed, inputWidth, batch, widths, activations, loss, penalty, penaltyWeight);
+    public static NetworkCase Create(long seed, int inputWidth, int batch, int[] widths, ActivationSpec[] activations, LossKind loss, PenaltyKind penalty = PenaltyKind.None, double penaltyWeight = 0, BlockKind[]? blocks = null) =>
+        new(seed, inputWidth, batch, widths, activations, loss, penalty, penaltyWeight, blocks);
 
-    /// <summary>The model: Dense(in→w₁), act₁, Dense(w₁→w₂), act₂, ... (Dense i at position 2i).</summary>
+    /// <summary>
+    /// The model: Dense(in→w₁), act₁, Dense(w₁→w₂), act₂, ... for plain units (Dense i at position 2i when all
+    /// are plain); a wrapped unit (<see cref="BlockKind"/>) is one layer of the chain, its Dense the body's or
+    /// first branch's child 0.
+    /// </summary>
     public Sequential Model()
     {
         var layers = new List<Layer>();
         var input = InputWidth;
         for (var i = 0; i < Depth; i++)
         {
-            layers.Add(new Dense(input, Widths[i]));
-            layers.Add(Activations[i].Build());
+            var unit = new Sequential(new Dense(input, Widths[i]), Activations[i].Build());
+            switch (Blocks[i])
+            {
+                case BlockKind.Residual:
+                    layers.Add(new Residual(unit, input == Widths[i] ? null : new Dense(input, Widths[i], bias: false)));
+                    break;
+                case BlockKind.Sum:
+                    layers.Add(new Branches(Join.Sum, unit, new Dense(input, Widths[i])));
+                    break;
+                case BlockKind.Product:
+                    layers.Add(new Branches(Join.Product, unit, new Dense(input, Widths[i])));
+                    break;
+                case BlockKind.Concat:
+                    layers.Add(new Branches(Join.Concat(), new Sequential(new Dense(input, DenseWidth(i)), Activations[i].Build()), new Dense(input, Widths[i] / 2)));
+                    break;
+                case BlockKind.Scan:
+                    layers.Add(new Sequential(unit.Layers[0], unit.Layers[1], new FeaturesAsSteps(new Scan(new RnnCell(1, 1), reverse: i % 2 == 1))));
+                    break;
+                default:
+                    layers.AddRange(unit.Layers);
+                    break;
+            }
+
             input = Widths[i];
         }
 
         return new Sequential(layers);
     }
+
+    /// <summary>Where unit i's layers are: the chain position of its first layer, and the path of its Dense's parameters.</summary>
+    private (int Position, string DensePath) Unit(int i)
+    {
+        var position = 0;
+        for (var j = 0; j < i; j++)
+        {
+            position += Blocks[j] == BlockKind.Plain ? 2 : 1;
+        }
+
+        var p = position.ToString(CultureInfo.InvariantCulture);
+        return (position, Blocks[i] switch
+        {
+            BlockKind.Residual => p + ".body.0",
+            BlockKind.Sum or BlockKind.Product or BlockKind.Concat => p + ".0.0",
+            BlockKind.Scan => p + ".0",
+            _ => p,
+        });
+    }
+
+    /// <summary>The output width of unit i's Dense (the first branch's share of a concatenation).</summary>
+    private int DenseWidth(int i) => Blocks[i] == BlockKind.Concat ? Widths[i] - Widths[i] / 2 : Widths[i];
 
     /// <summary>The model's layers as <see cref="Layer.Describe"/> gives them.</summary>
     public string Architecture => string.Join(", ", Model().Layers.Select(l => l.Describe()));
@@ -276,17 +422,30 @@ public sealed class NetworkCase
         var model = Model();
         var pre = new List<double[]>();
         var h = x;
-        for (var i = 0; i < model.Layers.Count; i++)
+        for (var unit = 0; unit < Depth; unit++)
         {
-            var name = i.ToString(CultureInfo.InvariantCulture);
-            var layer = model.Layers[i];
-            var (y, _) = layer.Apply(parameters.Child(name), TensorTree.Empty, h, Context.Eval);
-            if (i % 2 == 1 && Activations[i / 2].HasKink)
+            var (position, densePath) = Unit(unit);
+            var name = position.ToString(CultureInfo.InvariantCulture);
+            if (Blocks[unit] == BlockKind.Plain)
             {
-                pre.Add(h.ToArray());
+                var z = model.Layers[position].Apply(parameters.Child(name), TensorTree.Empty, h, Context.Eval).Output;
+                if (Activations[unit].HasKink)
+                {
+                    pre.Add(z.ToArray());
+                }
+
+                h = model.Layers[position + 1].Apply(parameters.Child((position + 1).ToString(CultureInfo.InvariantCulture)), TensorTree.Empty, z, Context.Eval).Output;
+                continue;
             }
 
-            h = y;
+            // A wrapped unit runs as the container runs it; its Dense's output (the kinked pre-activation) is
+            // recomputed from the same parameters and input, the same arithmetic as inside the block.
+            if (Activations[unit].HasKink)
+            {
+                pre.Add(new Dense(h.Shape[1], DenseWidth(unit)).Apply(parameters.Child(densePath), h).ToArray());
+            }
+
+            h = model.Layers[position].Apply(parameters.Child(name), TensorTree.Empty, h, Context.Eval).Output;
         }
 
         var value = loss(h);
@@ -305,7 +464,7 @@ public sealed class NetworkCase
     public double OutputMagnitude(TensorTree parameters, Tensor input)
     {
         var model = Model();
-        var last = 2 * (Depth - 1);
+        var (last, prefix) = Unit(Depth - 1);
         var h = input;
         for (var i = 0; i < last; i++)
         {
@@ -313,25 +472,31 @@ public sealed class NetworkCase
         }
 
         var x = h.ToArray();
-        var prefix = last.ToString(CultureInfo.InvariantCulture);
-        var w = parameters[prefix + ".weight"].ToArray();
-        var b = parameters[prefix + ".bias"].ToArray();
-        int rows = h.Shape[0], n = h.Shape[1], m = b.Length;
-        double g = 0;
-        for (var r = 0; r < rows; r++)
+        int rows = h.Shape[0], n = h.Shape[1];
+        double Made(string weight, string? bias)
         {
-            for (var i = 0; i < m; i++)
+            var w = parameters[weight].ToArray();
+            var b = bias is null ? null : parameters[bias].ToArray();
+            var m = w.Length / n;
+            double largest = 0;
+            for (var r = 0; r < rows; r++)
             {
-                var s = Math.Abs(b[i]);
-                for (var j = 0; j < n; j++)
+                for (var i = 0; i < m; i++)
                 {
-                    s += Math.Abs(w[i * n + j] * x[r * n + j]);
-                }
+                    var s = b is null ? 0 : Math.Abs(b[i]);
+                    for (var j = 0; j < n; j++)
+                    {
+                        s += Math.Abs(w[i * n + j] * x[r * n + j]);
+                    }
 
-                g = Math.Max(g, s);
+                    largest = Math.Max(largest, s);
+                }
             }
+
+            return largest;
         }
 
+        var g = Made(prefix + ".weight", prefix + ".bias");
         var slope = Activations[^1].Kind switch
         {
             ActivationKind.Sigmoid => 0.25,
@@ -340,7 +505,66 @@ public sealed class NetworkCase
             ActivationKind.LogSoftmax => 2,
             _ => 1,
         };
-        return slope * g;
+
+        var lastName = last.ToString(CultureInfo.InvariantCulture);
+        switch (Blocks[^1])
+        {
+            case BlockKind.Product:
+                {
+                    // y = a ⊙ b: an error δa reaches y as δa·b, an error δb as a·δb, so the terms a and b are
+                    // made of are weighed by the other factor: slope·G_a·max|b| + max|a|·G_b.
+                    var parts = ((Branches)model.Layers[last]).ApplyBranches(parameters.Child(lastName), TensorTree.Empty, h, Context.Eval).Outputs;
+                    return slope * g * parts[1].ToArray().Max(Math.Abs) + parts[0].ToArray().Max(Math.Abs) * Made($"{last}.1.weight", $"{last}.1.bias");
+                }
+
+            case BlockKind.Concat:
+                // Each output entry comes from one branch: the larger of the two magnitudes.
+                return Math.Max(slope * g, Made($"{last}.1.weight", $"{last}.1.bias"));
+
+            case BlockKind.Scan:
+                return ScanMagnitude((Sequential)model.Layers[last], parameters.Child(lastName), h);
+        }
+
+        // A wrapped last unit adds the magnitude of the other summand: the input itself, the projection, or the
+        // linear branch (the largest of each, a bound on the largest entry of the sum's terms).
+        var other = Blocks[^1] switch
+        {
+            BlockKind.Residual when n == Widths[^1] => x.Max(Math.Abs),
+            BlockKind.Residual => Made($"{last}.shortcut.weight", null),
+            BlockKind.Sum => Made($"{last}.1.weight", $"{last}.1.bias"),
+            _ => 0,
+        };
+
+        return slope * g + other;
+    }
+
+    /// <summary>
+    /// The magnitude a last scan unit's output is made from: step t computes h_t = tanh(w_ih·x_t + b_ih +
+    /// w_hh·h_prev + b_hh) (slope ≤ 1) from the unit's activations x and the previous step read, so the
+    /// largest |w_ih·x_t| + |b_ih| + |w_hh·h_prev| + |b_hh| over the batch and the steps.
+    /// </summary>
+    private static double ScanMagnitude(Sequential unit, TensorTree parameters, Tensor input)
+    {
+        var dense = unit.Layers[0].Apply(parameters.Child("0"), TensorTree.Empty, input, Context.Eval).Output;
+        var x = unit.Layers[1].Apply(TensorTree.Empty, TensorTree.Empty, dense, Context.Eval).Output;
+        var steps = (FeaturesAsSteps)unit.Layers[2];
+        var cell = parameters.Child("2");
+        var y = steps.Apply(cell, x).ToArray();
+        var xs = x.ToArray();
+        double wih = cell["weight_ih"].Item(), whh = cell["weight_hh"].Item(), bih = cell["bias_ih"].Item(), bhh = cell["bias_hh"].Item();
+        int rows = x.Shape[0], t = x.Shape[1];
+        double largest = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            for (var i = 0; i < t; i++)
+            {
+                var previous = steps.Scan.Reverse ? i + 1 : i - 1;
+                var h = previous < 0 || previous >= t ? 0 : y[r * t + previous];
+                largest = Math.Max(largest, Math.Abs(wih * xs[r * t + i]) + Math.Abs(bih) + Math.Abs(whh * h) + Math.Abs(bhh));
+            }
+        }
+
+        return largest;
     }
 
     /// <summary>Which side of its kink every kinked pre-activation lies on (true for x &gt; 0).</summary>
@@ -351,7 +575,7 @@ public sealed class NetworkCase
     public override string ToString() =>
         string.Create(
             CultureInfo.InvariantCulture,
-            $"NetworkCase(seed {Seed}, input [{Batch}, {InputWidth}], layers [{Architecture}], loss {Loss}{(Penalty == PenaltyKind.None ? "" : $" + {PenaltyWeight:G}·{Penalty}")})");
+            $"NetworkCase(seed {Seed}, input [{Batch}, {InputWidth}], layers [{Architecture}]{(Blocks.All(b => b == BlockKind.Plain) ? "" : $", blocks [{string.Join(", ", Blocks)}]")}, loss {Loss}{(Penalty == PenaltyKind.None ? "" : $" + {PenaltyWeight:G}·{Penalty}")})");
 
     private Key Root => Key.FromSeed(Seed);
 
@@ -367,6 +591,13 @@ public sealed class NetworkCase
             Gen.Choose(1, 20).Select(a => new ActivationSpec(ActivationKind.ELU, a / 10.0)),
             Gen.Constant(new ActivationSpec(ActivationKind.Softmax)),
             Gen.Constant(new ActivationSpec(ActivationKind.LogSoftmax)));
+        var block = Gen.Frequency(
+            (6, Gen.Constant(BlockKind.Plain)),
+            (1, Gen.Constant(BlockKind.Residual)),
+            (1, Gen.Constant(BlockKind.Sum)),
+            (1, Gen.Constant(BlockKind.Product)),
+            (1, Gen.Constant(BlockKind.Concat)),
+            (1, Gen.Constant(BlockKind.Scan)));
         var penalty = Gen.Frequency(
             (4, Gen.Constant(PenaltyKind.None)),
             (1, Gen.Constant(PenaltyKind.L1)),
@@ -382,18 +613,30 @@ public sealed class NetworkCase
             from loss in Gen.Elements(Enum.GetValues<LossKind>())
             from pen in penalty
             from lambda in Gen.Choose(1, 100)
-            select Create(seed, inputWidth, batch, widths, activations, loss, pen, lambda / 1000.0);
+            from blocks in Gen.ArrayOf(block, depth)
+            // A scan unit reads one step per feature: its width is capped (see MaxScanSteps).
+            select Create(seed, inputWidth, batch, [.. widths.Select((w, i) => blocks[i] == BlockKind.Scan ? Math.Min(w, MaxScanSteps) : w)], activations, loss, pen, lambda / 1000.0, blocks);
     }
 
     /// <summary>Smaller cases first: fewer layers, smaller batch and widths, plainer activations and loss. The seed stays.</summary>
     private static IEnumerable<NetworkCase> Shrink(NetworkCase c)
     {
-        NetworkCase With(int? inputWidth = null, int? batch = null, int[]? widths = null, ActivationSpec[]? activations = null, LossKind? loss = null, PenaltyKind? penalty = null) =>
-            Create(c.Seed, inputWidth ?? c.InputWidth, batch ?? c.Batch, widths ?? [.. c.Widths], activations ?? [.. c.Activations], loss ?? c.Loss, penalty ?? c.Penalty, c.PenaltyWeight);
+        NetworkCase With(int? inputWidth = null, int? batch = null, int[]? widths = null, ActivationSpec[]? activations = null, LossKind? loss = null, PenaltyKind? penalty = null, BlockKind[]? blocks = null) =>
+            Create(c.Seed, inputWidth ?? c.InputWidth, batch ?? c.Batch, widths ?? [.. c.Widths], activations ?? [.. c.Activations], loss ?? c.Loss, penalty ?? c.Penalty, c.PenaltyWeight, blocks ?? [.. c.Blocks]);
 
         for (var i = 0; i < c.Depth && c.Depth > 1; i++)
         {
-            yield return With(widths: [.. c.Widths.Where((_, j) => j != i)], activations: [.. c.Activations.Where((_, j) => j != i)]);
+            yield return With(widths: [.. c.Widths.Where((_, j) => j != i)], activations: [.. c.Activations.Where((_, j) => j != i)], blocks: [.. c.Blocks.Where((_, j) => j != i)]);
+        }
+
+        for (var i = 0; i < c.Depth; i++)
+        {
+            if (c.Blocks[i] != BlockKind.Plain)
+            {
+                var blocks = c.Blocks.ToArray();
+                blocks[i] = BlockKind.Plain;
+                yield return With(blocks: blocks);
+            }
         }
 
         if (c.Penalty != PenaltyKind.None)

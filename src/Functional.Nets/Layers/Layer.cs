@@ -25,6 +25,12 @@ public abstract class Layer
     /// <summary>The layer's direct children with their names (empty for a leaf layer).</summary>
     public virtual IReadOnlyList<(string Name, Layer Layer)> Children => [];
 
+    /// <summary>
+    /// Whether every child receives this layer's own input (parallel branches, a residual body and its
+    /// shortcut) rather than the previous child's output (a chain, the default). Summaries walk shapes by it.
+    /// </summary>
+    public virtual bool ChildrenShareInput => false;
+
     /// <summary>Creates the parameters on <paramref name="backend"/>, deterministically from <paramref name="key"/>.</summary>
     public abstract TensorTree Init(Key key, Backend backend);
 

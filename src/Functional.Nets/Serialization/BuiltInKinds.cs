@@ -9,6 +9,35 @@ internal static class BuiltInKinds
     public static IEnumerable<LayerKind> Layers =>
     [
         LayerKind.Of<Sequential>("Sequential", r => new Sequential(r.Layers("layers")), (s, w) => w.Layers("layers", s.Layers)),
+        LayerKind.Of<Residual>(
+            "Residual",
+            r => new Residual(r.Layer("body"), r.Has("shortcut") ? r.Layer("shortcut") : null),
+            (res, w) =>
+            {
+                w.Layer("body", res.Body);
+                if (res.Shortcut is { } shortcut)
+                {
+                    w.Layer("shortcut", shortcut);
+                }
+            }),
+        LayerKind.Of<Branches>(
+            "Branches",
+            r => new Branches(ReadJoin(r), r.Layers("branches")),
+            (p, w) =>
+            {
+                WriteJoin(p.Join, w);
+                w.Layers("branches", p.Layers);
+            }),
+        LayerKind.Of<Scan>(
+            "Scan",
+            r => r.String("cell", "RnnCell") == "RnnCell"
+                ? new Scan(new RnnCell(r.Int("inputs"), r.Int("hidden"), r.Bool("bias", true), r.Enum("nonlinearity", RnnNonlinearity.Tanh)), r.Bool("reverse", false))
+                : throw r.Error("only RnnCell cells are in the format so far", "cell"),
+            (s, w) =>
+            {
+                var cell = s.Cell as RnnCell ?? throw new NotSupportedException($"architecture JSON: {s.Cell.Describe()} is not in the format (RnnCell only)");
+                w.String("cell", "RnnCell").Int("inputs", cell.Inputs).Int("hidden", cell.Hidden).Bool("bias", cell.HasBias).Enum("nonlinearity", cell.Nonlinearity).Bool("reverse", s.Reverse);
+            }),
         LayerKind.Of<Dense>(
             "Dense",
             r => new Dense(r.Int("inputs"), r.Int("outputs"), r.Bool("bias", true), r.Initializer("weightInit"), r.Initializer("biasInit")),
@@ -48,6 +77,23 @@ internal static class BuiltInKinds
             r => new BatchNorm(r.Int("features"), r.Double("momentum", 0.1), r.Double("epsilon", 1e-5), r.Bool("affine", true), r.Bool("trackRunningStats", true)),
             (b, w) => w.Int("features", b.Features).Double("momentum", b.Momentum).Double("epsilon", b.Epsilon).Bool("affine", b.Affine).Bool("trackRunningStats", b.TrackRunningStats)),
     ];
+
+    /// <summary>A <see cref="Join"/>: <c>"join": "Sum"</c>, <c>"Product"</c> or <c>"Concat"</c> (the default) with <c>"axis"</c> (−1 by default).</summary>
+    private static Join ReadJoin(FieldReader r) => r.Enum("join", JoinKind.Concat) switch
+    {
+        JoinKind.Sum => Join.Sum,
+        JoinKind.Product => Join.Product,
+        _ => Join.Concat(r.Int("axis", -1)),
+    };
+
+    private static void WriteJoin(Join join, FieldWriter w)
+    {
+        w.Enum("join", join.Kind);
+        if (join is ConcatJoin c)
+        {
+            w.Int("axis", c.Axis);
+        }
+    }
 
     /// <summary>The factories of <see cref="Initializer"/>, with the same argument names and defaults.</summary>
     public static IEnumerable<InitializerKind> Initializers =>

@@ -68,7 +68,8 @@ public sealed class ModelSummary
         var shape = input;
         foreach (var (name, child) in layer.Children)
         {
-            shape = Walk(child, path.Length == 0 ? name : path + "." + name, depth + 1, shape, rows);
+            var childOutput = Walk(child, path.Length == 0 ? name : path + "." + name, depth + 1, shape, rows);
+            shape = layer.ChildrenShareInput ? input : childOutput;
         }
 
         return output;

@@ -22,6 +22,10 @@ public static class ArchitectureCase
         new Identity(), new Sigmoid(), new Tanh(), new ReLU(), new LeakyReLU(0.2), new ELU(0.7),
         new Softmax(), new LogSoftmax(), new Dropout(0.25, DropoutKind.Classic), new BatchNorm(5, 0.2, 1e-3, affine: false, trackRunningStats: true),
         new DropConnect(4, 3, 0.3, DropoutKind.Classic, bias: true, weightInit: Initializer.GlorotNormal(), biasInit: Initializer.Zeros),
+        new Residual(new Dense(3, 3), new Dense(3, 3, bias: false)),
+        new Branches(Join.Product, new Tanh(), new Sigmoid()),
+        new Branches(Join.Concat(1), new Dense(3, 2), new Identity()),
+        new Scan(new RnnCell(3, 4, bias: false, RnnNonlinearity.ReLU), reverse: true),
     ];
 
     private static Gen<ModelSpec> Spec() =>
@@ -36,7 +40,13 @@ public static class ArchitectureCase
             ? Leaf()
             : Gen.Frequency(
                 (3, Leaf()),
-                (1, from n in Gen.Choose(1, 4) from children in Gen.ListOf(Layer(depth - 1), n) select (Layer)new Sequential(children)));
+                (1, from n in Gen.Choose(1, 4) from children in Gen.ListOf(Layer(depth - 1), n) select (Layer)new Sequential(children)),
+                (1, from body in Layer(depth - 1) from shortcut in Shortcut() select (Layer)new Residual(body, shortcut)),
+                (1, from merge in Joins() from n in Gen.Choose(1, 3) from branches in Gen.ListOf(Layer(depth - 1), n) select (Layer)new Branches(merge, branches)));
+
+    private static Gen<Layer?> Shortcut() => Gen.OneOf(Gen.Constant<Layer?>(null), Leaf().Select(l => (Layer?)l));
+
+    private static Gen<Join> Joins() => Gen.OneOf(Gen.Elements(Join.Sum, Join.Product), Gen.Choose(-3, 2).Select(Join.Concat));
 
     private static Gen<Layer> Leaf() => Gen.OneOf(
         from i in Gen.Choose(1, 8)
@@ -49,6 +59,12 @@ public static class ArchitectureCase
         from a in Fraction() select (Layer)new LeakyReLU(a * 0.999),
         from a in Fraction() select (Layer)new ELU(0.01 + 3 * a),
         from p in Fraction() from kind in Gen.Elements(DropoutKind.Inverted, DropoutKind.Classic) select (Layer)new Dropout(p * 0.99, kind),
+        from i in Gen.Choose(1, 8)
+        from h in Gen.Choose(1, 8)
+        from bias in Gen.Elements(true, false)
+        from nonlinearity in Gen.Elements(RnnNonlinearity.Tanh, RnnNonlinearity.ReLU)
+        from reverse in Gen.Elements(true, false)
+        select (Layer)new Scan(new RnnCell(i, h, bias, nonlinearity), reverse),
         from i in Gen.Choose(1, 8)
         from o in Gen.Choose(1, 8)
         from p in Fraction()

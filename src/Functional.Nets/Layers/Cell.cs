@@ -1,0 +1,72 @@
+namespace Functional.Nets;
+
+/// <summary>
+/// One step of a recurrence: a value holding hyperparameters, whose <c>Step</c> maps an input x_t
+/// and a carry to an output y_t and the next carry, purely. The carry (an RNN's h, an LSTM's h and c) is an
+/// explicit argument and result, a <see cref="TensorTree"/> with named leaves; it is never hidden in the
+/// cell and never mixed with its state (running statistics), which travels separately. A sequence is a
+/// <c>Scan</c> of a cell along the time axis.
+/// </summary>
+public abstract class Cell
+{
+    /// <summary>A short description used in messages and summaries, e.g. <c>RnnCell(3→5)</c>.</summary>
+    public abstract string Describe();
+
+    /// <summary>The features of one step's input x_t [N, InputSize].</summary>
+    public abstract int InputSize { get; }
+
+    /// <summary>The features of one step's output y_t [N, OutputSize].</summary>
+    public abstract int OutputSize { get; }
+
+    /// <summary>The number of parameters <see cref="Init"/> creates.</summary>
+    public virtual long ParameterCount => 0;
+
+    /// <summary>Whether <c>Step</c> needs a key in training mode.</summary>
+    public virtual bool IsStochastic => false;
+
+    /// <summary>Whether the cell keeps state (running statistics) besides its carry.</summary>
+    public virtual bool HasState => false;
+
+    /// <summary>Creates the parameters on <paramref name="backend"/>, deterministically from <paramref name="key"/>.</summary>
+    public abstract TensorTree Init(Key key, Backend backend);
+
+    /// <summary>Creates the initial state on <paramref name="backend"/> (empty for cells without running statistics).</summary>
+    public virtual TensorTree InitState(Backend backend) => TensorTree.Empty;
+
+    /// <summary>The carry at the start of a sequence of <paramref name="batch"/> examples when none is given: zeros, as PyTorch's default h₀.</summary>
+    public abstract TensorTree InitialCarry(int batch, Backend backend);
+
+    /// <summary>
+    /// One step: from x_t [N, <see cref="InputSize"/>] and the carry, the output y_t [N, <see cref="OutputSize"/>],
+    /// the next carry and the new state. Nothing is mutated.
+    /// </summary>
+    public abstract CellStep Step(TensorTree parameters, TensorTree state, Tensor input, TensorTree carry, Context context);
+
+    /// <summary>One step of a stateless, deterministic cell: <c>cell.Step(p, x, carry)</c>.</summary>
+    /// <exception cref="InvalidOperationException">The cell has state or randomness, whose mode and key must be given explicitly.</exception>
+    public CellStep Step(TensorTree parameters, Tensor input, TensorTree carry)
+    {
+        if (HasState || IsStochastic)
+        {
+            throw new InvalidOperationException(
+                $"{Describe()} has {(HasState ? "state" : "randomness")}; call Step(parameters, state, input, carry, context) with a Mode and a Key");
+        }
+
+        return Step(parameters, TensorTree.Empty, input, carry, Context.Eval);
+    }
+
+    /// <summary>Returns <see cref="Describe"/>.</summary>
+    public override string ToString() => Describe();
+
+    /// <summary>Fetches a leaf (a parameter or part of the carry) or throws naming the cell and the leaves present.</summary>
+    protected Tensor Leaf(TensorTree tree, string name, string what = "parameter") =>
+        tree.TryGet(name, out var t)
+            ? t
+            : throw new ArgumentException($"{Describe()}: missing {what} '{name}'; got {tree.Describe()}");
+}
+
+/// <summary>What one <see cref="Cell.Step(TensorTree, TensorTree, Tensor, TensorTree, Context)"/> returns.</summary>
+/// <param name="Output">y_t [N, OutputSize].</param>
+/// <param name="Carry">The carry for the next step.</param>
+/// <param name="State">The cell's new state (running statistics; empty for most cells).</param>
+public sealed record CellStep(Tensor Output, TensorTree Carry, TensorTree State);

@@ -1,0 +1,119 @@
+namespace Functional.Nets;
+
+/// <summary>
+/// A <see cref="Cell"/> run along the time axis of a batch-first sequence: input [N, T, F] (batch, time,
+/// features, as PyTorch's <c>batch_first=True</c>), outputs [N, T, H] with H the cell's output size, and the
+/// final carry. Forward, the cell reads x₀, x₁, ..., x_{T−1}; reversed, x_{T−1}, ..., x₀. Either way the output
+/// at time t is the cell's output on reading x_t, stored at t (PyTorch's backward direction of a bidirectional
+/// RNN), and the final carry is the one after the last step read.
+/// </summary>
+/// <remarks>
+/// The parameters are the cell's own, unprefixed (one set, applied at every step): <c>Scan(RnnCell)</c> has
+/// exactly the state_dict of PyTorch's <c>nn.RNNCell</c>; PyTorch's one-layer <c>nn.RNN</c> names the same tensors
+/// <c>weight_ih_l0</c>, ... The cell's state (running statistics, if any) is threaded through the steps and
+/// returned; it is separate from the carry. Step t's key is the context's key folded with t. As a
+/// <see cref="Layer"/> the scan starts from the cell's zero carry and returns the outputs; <see cref="Run(TensorTree, TensorTree, Tensor, TensorTree?, Context)"/> takes
+/// a given initial carry and returns the final one too.
+/// </remarks>
+public sealed class Scan : Layer
+{
+    /// <summary>Creates the scan of <paramref name="cell"/>, forward in time unless <paramref name="reverse"/>.</summary>
+    public Scan(Cell cell, bool reverse = false)
+    {
+        ArgumentNullException.ThrowIfNull(cell);
+        Cell = cell;
+        Reverse = reverse;
+    }
+
+    /// <summary>The step.</summary>
+    public Cell Cell { get; }
+
+    /// <summary>Whether time runs from the last step to the first.</summary>
+    public bool Reverse { get; }
+
+    /// <inheritdoc />
+    public override long ParameterCount => Cell.ParameterCount;
+
+    /// <inheritdoc />
+    public override bool IsStochastic => Cell.IsStochastic;
+
+    /// <inheritdoc />
+    public override bool HasState => Cell.HasState;
+
+    /// <inheritdoc />
+    public override string Describe() => $"Scan({Cell.Describe()}{(Reverse ? ", reversed" : "")})";
+
+    /// <inheritdoc />
+    public override Shape OutputShape(Shape input) =>
+        input.Rank == 3 && input[1] >= 1 && input[2] == Cell.InputSize
+            ? new Shape(input[0], input[1], Cell.OutputSize)
+            : throw new LayerShapeException(Describe(), "", $"[N, T ≥ 1, {Cell.InputSize}] (batch first)", input);
+
+    /// <inheritdoc />
+    public override TensorTree Init(Key key, Backend backend) => Cell.Init(key, backend);
+
+    /// <inheritdoc />
+    public override TensorTree InitState(Backend backend) => Cell.InitState(backend);
+
+    /// <inheritdoc />
+    public override (Tensor Output, TensorTree State) Apply(TensorTree parameters, TensorTree state, Tensor input, Context context)
+    {
+        var result = Run(parameters, state, input, null, context);
+        return (result.Outputs, result.State);
+    }
+
+    /// <summary>
+    /// Runs the cell along time from <paramref name="initialCarry"/> (the cell's zero carry when null) and returns
+    /// the outputs [N, T, H], the final carry and the cell's new state. Nothing is mutated.
+    /// </summary>
+    /// <exception cref="LayerShapeException">The input is not [N, T ≥ 1, F] with F the cell's input size, or the carry does not fit.</exception>
+    public ScanResult Run(TensorTree parameters, TensorTree state, Tensor input, TensorTree? initialCarry, Context context)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(input);
+        OutputShape(input.Shape);
+        int n = input.Shape[0], steps = input.Shape[1], features = input.Shape[2];
+        var carry = initialCarry ?? Cell.InitialCarry(n, input.Backend);
+        var outputs = new Tensor[steps];
+        for (var i = 0; i < steps; i++)
+        {
+            var t = Reverse ? steps - 1 - i : i;
+            var x = input.Slice(1, t, 1).Reshape(n, features);
+            CellStep step;
+            try
+            {
+                step = Cell.Step(parameters, state, x, carry, context.ForChild(t));
+            }
+            catch (LayerShapeException e)
+            {
+                throw new LayerShapeException(Describe(), "", $"a carry and input that {Cell.Describe()} accepts at step {t} ({e.Message})", input.Shape, e);
+            }
+
+            outputs[t] = step.Output;
+            carry = step.Carry;
+            state = step.State;
+        }
+
+        return new ScanResult(Tensor.Stack(outputs, 1), carry, state);
+    }
+
+    /// <summary>Runs a stateless, deterministic cell: <c>scan.Run(p, x, h0)</c> (null for zeros).</summary>
+    /// <exception cref="InvalidOperationException">The cell has state or randomness; use the overload with a state and context.</exception>
+    public ScanResult Run(TensorTree parameters, Tensor input, TensorTree? initialCarry = null)
+    {
+        if (HasState || IsStochastic)
+        {
+            throw new InvalidOperationException(
+                $"{Describe()} has {(HasState ? "state" : "randomness")}; call Run(parameters, state, input, carry, context) with a Mode and a Key");
+        }
+
+        return Run(parameters, TensorTree.Empty, input, initialCarry, Context.Eval);
+    }
+}
+
+/// <summary>What <see cref="Scan.Run(TensorTree, TensorTree, Tensor, TensorTree?, Context)"/> returns.</summary>
+/// <param name="Outputs">The cell's outputs [N, T, H], output t at index t in both directions.</param>
+/// <param name="Carry">The carry after the last step read (t = T − 1 forward, t = 0 reversed).</param>
+/// <param name="State">The cell's state after the last step.</param>
+public sealed record ScanResult(Tensor Outputs, TensorTree Carry, TensorTree State);
