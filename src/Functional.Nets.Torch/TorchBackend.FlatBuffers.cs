@@ -4,25 +4,22 @@ using TorchTensor = TorchSharp.torch.Tensor;
 
 namespace Functional.Nets.Torch;
 
-/// <summary>Packed trees: leaves as slices of one flat buffer, so that elementwise work over a tree is one kernel.</summary>
-public sealed partial class TorchBackend
+/// <summary>
+/// Packed trees: leaves as slices of one flat buffer, so that elementwise work over a tree is one kernel. Worth it here
+/// because a libtorch op costs ~2 µs of fixed overhead (measured here) before any arithmetic: Adam over 100 leaves of
+/// 64×64 spent most of its time in 1,400 small ops; over one flat buffer it is 14 ops. Measured here on 208,000
+/// float32 parameters: an elementwise op over the flat buffer takes ~15–25 µs, about what 10 ops on 4,096-element
+/// leaves take.
+/// </summary>
+public sealed partial class TorchBackend : IFlatBuffers
 {
-    /// <inheritdoc />
-    /// <remarks>
-    /// True: a libtorch op costs ~2 µs of fixed overhead (measured here) before any arithmetic, so Adam over 100 leaves
-    /// of 64×64 spent most of its time in 1,400 small ops; over one flat buffer it is 14 ops. Measured here on 208,000
-    /// float32 parameters: an elementwise op over the flat buffer takes ~15–25 µs, about what 10 ops on 4,096-element
-    /// leaves take.
-    /// </remarks>
-    public override bool PacksTrees => true;
-
     /// <inheritdoc />
     /// <remarks>
     /// No copy when the leaves are, in order, all the slices of one buffer (as every optimizer result and every
     /// gradient tree of <see cref="ValueAndGrad"/> is): the result is a new handle on that buffer. Otherwise one
     /// <c>torch.cat</c> of the leaves.
     /// </remarks>
-    public override Tensor Flatten(IReadOnlyList<Tensor> leaves)
+    public Tensor Flatten(IReadOnlyList<Tensor> leaves)
     {
         ArgumentNullException.ThrowIfNull(leaves);
         if (leaves.Count == 0)
@@ -71,7 +68,7 @@ public sealed partial class TorchBackend
     /// innermost open <see cref="TorchScope"/> like any result: keeping any one leaf keeps it. Each leaf makes its
     /// libtorch view only when first read.
     /// </remarks>
-    public override IReadOnlyList<Tensor> Unflatten(Tensor flat, IReadOnlyList<Shape> shapes)
+    public IReadOnlyList<Tensor> Unflatten(Tensor flat, IReadOnlyList<Shape> shapes)
     {
         RequireFlatFits(flat, shapes);
         var native = Native(flat, "Unflatten");
@@ -83,6 +80,19 @@ public sealed partial class TorchBackend
         catch (ExternalException e)
         {
             throw Failure("Unflatten", e, flat.Shape);
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="flat"/> is rank 1 with exactly the elements of <paramref name="shapes"/>.</summary>
+    private static void RequireFlatFits(Tensor flat, IReadOnlyList<Shape> shapes)
+    {
+        ArgumentNullException.ThrowIfNull(flat);
+        ArgumentNullException.ThrowIfNull(shapes);
+        var total = shapes.Sum(s => s.Size);
+        if (flat.Shape.Rank != 1 || flat.Size != total)
+        {
+            throw new ShapeMismatchException(
+                $"Unflatten: expected a rank-1 tensor of {total} elements for shapes [{string.Join(", ", shapes)}], got {flat.Shape}");
         }
     }
 

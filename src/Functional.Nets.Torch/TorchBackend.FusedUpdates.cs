@@ -12,18 +12,20 @@ namespace Functional.Nets.Torch;
 /// <see cref="Optimizer.Step"/>) fell from 14 kernels and 13 fresh buffers to 6 kernels (lerp; mul, addcmul; sqrt,
 /// add; addcdiv) and 4 buffers, two fewer passes than <c>torch.optim.Adam</c> makes. With a donated state
 /// (<c>reuse</c>) the same kernels run in place and the only buffer allocated is the denominator, as in torch.optim. When an operand records gradients (someone differentiates
-/// through an update), the default compositions run instead, since autograd forbids writing into a saved result.
+/// through an update), each declines (returns null) and the core runs the plain composition instead, since autograd
+/// forbids writing into a saved result. Implemented explicitly: the core's optimizers discover the capability, and
+/// <see cref="TorchBackend"/>'s own surface stays the user's.
 /// </summary>
-public sealed partial class TorchBackend
+public sealed partial class TorchBackend : IFusedUpdates
 {
     /// <inheritdoc />
-    protected override Tensor AddScaled(Tensor a, double alpha, Tensor b, double beta, bool reuse = false)
+    Tensor? IFusedUpdates.AddScaled(Tensor a, double alpha, Tensor b, double beta, bool reuse)
     {
         var x = Native(a, "add_scaled");
         var y = Native(b, "add_scaled");
         if (x.requires_grad || y.requires_grad)
         {
-            return base.AddScaled(a, alpha, b, beta);
+            return null;
         }
 
         try
@@ -64,13 +66,13 @@ public sealed partial class TorchBackend
 
     /// <inheritdoc />
     /// <remarks>One kernel (<c>lerp</c>) instead of a product and a scaled sum.</remarks>
-    protected override Tensor Interpolate(Tensor a, Tensor b, double weight, bool reuse = false)
+    Tensor? IFusedUpdates.Interpolate(Tensor a, Tensor b, double weight, bool reuse)
     {
         var x = Native(a, "interpolate");
         var y = Native(b, "interpolate");
         if (x.requires_grad || y.requires_grad)
         {
-            return base.Interpolate(a, b, weight);
+            return null;
         }
 
         try
@@ -92,13 +94,13 @@ public sealed partial class TorchBackend
     }
 
     /// <inheritdoc />
-    protected override Tensor AddScaledSquare(Tensor a, double alpha, Tensor b, double beta, bool reuse = false)
+    Tensor? IFusedUpdates.AddScaledSquare(Tensor a, double alpha, Tensor b, double beta, bool reuse)
     {
         var x = Native(a, "add_scaled_square");
         var y = Native(b, "add_scaled_square");
         if (x.requires_grad || y.requires_grad)
         {
-            return base.AddScaledSquare(a, alpha, b, beta);
+            return null;
         }
 
         try
@@ -127,13 +129,13 @@ public sealed partial class TorchBackend
     }
 
     /// <inheritdoc />
-    protected override Tensor RatioToRoot(Tensor a, Tensor b, double scale, double epsilon, double gamma)
+    Tensor? IFusedUpdates.RatioToRoot(Tensor a, Tensor b, double scale, double epsilon, double gamma)
     {
         var x = Native(a, "ratio_to_root");
         var y = Native(b, "ratio_to_root");
         if (x.requires_grad || y.requires_grad)
         {
-            return base.RatioToRoot(a, b, scale, epsilon, gamma);
+            return null;
         }
 
         try
@@ -164,14 +166,14 @@ public sealed partial class TorchBackend
     }
 
     /// <inheritdoc />
-    protected override Tensor AddRatioToRoot(Tensor p, Tensor a, Tensor b, double scale, double epsilon, double gamma, bool reuse = false)
+    Tensor? IFusedUpdates.AddRatioToRoot(Tensor p, Tensor a, Tensor b, double scale, double epsilon, double gamma, bool reuse)
     {
         var theta = Native(p, "add_ratio_to_root");
         var x = Native(a, "add_ratio_to_root");
         var y = Native(b, "add_ratio_to_root");
         if (theta.requires_grad || x.requires_grad || y.requires_grad)
         {
-            return base.AddRatioToRoot(p, a, b, scale, epsilon, gamma);
+            return null;
         }
 
         try

@@ -13,7 +13,7 @@ public sealed partial class TorchBackend
     /// Each leaf is replaced by a fresh autograd leaf (<c>detach().requires_grad_(true)</c>, sharing storage with
     /// the caller's tensor, which is never written), <paramref name="f"/> runs on them with gradient recording on,
     /// <c>backward()</c> fills each leaf's <c>.grad</c>, and the gradients are returned as the slices of one new flat
-    /// buffer (a packed tree: see <see cref="PacksTrees"/>).
+    /// buffer (a packed tree: see <see cref="IFlatBuffers"/>).
     /// Leaves that <paramref name="f"/> does not use (or uses only through constants) get zero gradients.
     /// </para>
     /// <para>
@@ -87,7 +87,7 @@ public sealed partial class TorchBackend
             }
 
             // The gradient leaves as slices of one flat buffer (one copy, ~1 µs per 10,000 float32 entries here), so that
-            // the optimizer's update runs once over it (see PacksTrees) instead of once per leaf.
+            // the optimizer's update runs once over it (see IFlatBuffers) instead of once per leaf.
             var flat = new TorchTensor[count];
             for (var i = 0; i < count; i++)
             {

@@ -9,7 +9,7 @@ namespace Functional.Nets.Torch;
 /// The libtorch backend, through TorchSharp: every primitive is a libtorch op, gradients come from
 /// libtorch autograd alone, tensors live on the CPU or a CUDA device in float32 or float64. The payload
 /// of a <see cref="Tensor"/> on this backend is a <see cref="TorchTensor"/>, or, for a leaf of a packed tree (optimizer
-/// state, updated parameters, gradients), a slice of a flat buffer shared with its sibling leaves (see <see cref="PacksTrees"/>).
+/// state, updated parameters, gradients), a slice of a flat buffer shared with its sibling leaves (see <see cref="IFlatBuffers"/>).
 /// </summary>
 /// <remarks>
 /// <para>

@@ -34,7 +34,7 @@ public sealed class AddDecayedWeights : Optimizer
 
     /// <inheritdoc />
     public override (TensorTree Updates, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters) =>
-        (Leafwise.Zip(gradients, parameters, (g, p) => g.Backend.AddScaled(g, 1, p, WeightDecay)), TensorTree.Empty);
+        (Leafwise.Zip(gradients, parameters, (g, p) => UpdateMaps.AddScaled(g, 1, p, WeightDecay)), TensorTree.Empty);
 
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant($"AddDecayedWeights(λ={WeightDecay:G})");

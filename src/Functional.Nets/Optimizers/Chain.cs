@@ -66,7 +66,7 @@ public sealed class Chain : Optimizer
         TensorTree result;
         if (last == 0)
         {
-            result = Leafwise.Zip(parameters, u, (p, g, reuse) => p.Backend.AddScaled(p, 1, g, scale, reuse), donated);
+            result = Leafwise.Zip(parameters, u, (p, g, reuse) => UpdateMaps.AddScaled(p, 1, g, scale, reuse), donated);
         }
         else
         {

@@ -34,7 +34,7 @@ public sealed class ClipByGlobalNorm : Optimizer
     public static Tensor GlobalNorm(TensorTree gradients)
     {
         ArgumentNullException.ThrowIfNull(gradients);
-        if (gradients.Count > 1 && gradients[0].Value.Backend is { PacksTrees: true } backend)
+        if (gradients.Count > 1 && Capabilities.Of<IFlatBuffers>(gradients[0].Value.Backend) is { } backend)
         {
             // One reduction over the flat buffer rather than one per leaf (the sum's order differs by rounding only).
             using var flat = backend.Flatten(Leafwise.Leaves(gradients));

@@ -42,7 +42,7 @@ public sealed class DecoupledWeightDecay : Optimizer
     {
         var t = StepCount.Read(state);
         var shrink = -LearningRate(t) * WeightDecay;
-        return (Leafwise.Zip(gradients, parameters, (u, p) => u.Backend.AddScaled(u, 1, p, shrink)), TensorTree.Of(StepCount.Next(state, t)));
+        return (Leafwise.Zip(gradients, parameters, (u, p) => UpdateMaps.AddScaled(u, 1, p, shrink)), TensorTree.Of(StepCount.Next(state, t)));
     }
 
     /// <inheritdoc />

@@ -1,9 +1,9 @@
 namespace Functional.Nets;
 
 /// <summary>
-/// Elementwise work over the leaves of trees, done the cheap way for the backend: on a backend that packs trees
-/// (<see cref="Backend.PacksTrees"/>, Torch) once over flat buffers, so that an optimizer update costs a handful of
-/// kernels whatever the number of leaves, and leaf by leaf elsewhere (Reference). Both give the same values,
+/// Elementwise work over the leaves of trees, done the cheap way for the backend: on a backend with flat buffers
+/// (<see cref="IFlatBuffers"/>, Torch) once over them, so that an optimizer update costs a handful of kernels
+/// whatever the number of leaves, and leaf by leaf otherwise (Reference), the plain path. Both give the same values,
 /// because every operation the function applies is elementwise.
 /// </summary>
 internal static class Leafwise
@@ -29,8 +29,7 @@ internal static class Leafwise
             return [.. Enumerable.Range(0, outputs).Select(_ => Array.Empty<Tensor>())];
         }
 
-        var backend = inputs[0][0].Backend;
-        if (backend.PacksTrees)
+        if (Capabilities.Of<IFlatBuffers>(inputs[0][0].Backend) is { } backend)
         {
             // A leaf that appears in two inputs (a state whose slots share tensors) would be written twice: not donatable.
             donated = donated && DistinctLeaves(inputs);

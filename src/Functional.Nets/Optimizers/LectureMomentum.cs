@@ -45,7 +45,7 @@ public sealed class LectureMomentum : Optimizer
         var eta = LearningRate(t);
         var r = Leafwise.Map([Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, Slot)], 2, x =>
         {
-            var v = x[0].Backend.AddScaled(x[1], Gamma, x[0], eta);
+            var v = UpdateMaps.AddScaled(x[1], Gamma, x[0], eta);
             return [-v, v];
         });
 

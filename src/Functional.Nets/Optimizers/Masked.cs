@@ -83,7 +83,7 @@ public sealed class Masked : Optimizer
             }
 
             var p = parameters[l.Key];
-            return KeyValuePair.Create(l.Key, p.Backend.AddScaled(p, 1, p * 0.0, scale));
+            return KeyValuePair.Create(l.Key, UpdateMaps.AddScaled(p, 1, p * 0.0, scale));
         });
         return (TensorTree.Of(result), next);
     }

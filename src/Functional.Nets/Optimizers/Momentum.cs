@@ -61,8 +61,8 @@ public sealed class Momentum : Optimizer
         var r = Leafwise.Map([Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, Slot)], 2, x =>
         {
             var g = x[0];
-            var b = t == 0 ? g : g.Backend.AddScaled(x[1], Mu, g, 1 - Dampening);
-            return [Nesterov ? g.Backend.AddScaled(g, 1, b, Mu) : b, b];
+            var b = t == 0 ? g : UpdateMaps.AddScaled(x[1], Mu, g, 1 - Dampening);
+            return [Nesterov ? UpdateMaps.AddScaled(g, 1, b, Mu) : b, b];
         });
 
         return (TensorTree.Of(Leafwise.Named(gradients, r[0])), TensorTree.Of([StepCount.Next(state, t), .. Leafwise.Named(gradients, r[1], Slot)]));

@@ -49,7 +49,7 @@ public abstract class Optimizer
         TensorTree gradients, TensorTree state, TensorTree parameters, double scale, bool donated = false)
     {
         var (updates, next) = Update(gradients, state, parameters);
-        return (Leafwise.Zip(parameters, updates, (p, u, reuse) => p.Backend.AddScaled(p, 1, u, scale, reuse), donated), next);
+        return (Leafwise.Zip(parameters, updates, (p, u, reuse) => UpdateMaps.AddScaled(p, 1, u, scale, reuse), donated), next);
     }
 
     /// <summary>

@@ -50,10 +50,9 @@ public sealed class ScaleByAdadelta : Optimizer
             x =>
             {
                 var (g, square, accumulated) = (x[0], x[1], x[2]);
-                var backend = g.Backend;
-                var s = backend.AddScaledSquare(square, Rho, g, 1 - Rho);
+                var s = UpdateMaps.AddScaledSquare(square, Rho, g, 1 - Rho);
                 var delta = (accumulated + Epsilon).Sqrt() / (s + Epsilon).Sqrt() * g;
-                var a = backend.AddScaledSquare(accumulated, Rho, delta, 1 - Rho);
+                var a = UpdateMaps.AddScaledSquare(accumulated, Rho, delta, 1 - Rho);
                 return [delta, s, a];
             });
 

@@ -45,9 +45,8 @@ public sealed class ScaleByAdagrad : Optimizer
     {
         var r = Leafwise.Map([Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, Slot)], 2, x =>
         {
-            var backend = x[0].Backend;
-            var s = backend.AddScaledSquare(x[1], 1, x[0], 1);
-            return [backend.RatioToRoot(x[0], s, 1, Epsilon, 1), s];
+            var s = UpdateMaps.AddScaledSquare(x[1], 1, x[0], 1);
+            return [UpdateMaps.RatioToRoot(x[0], s, 1, Epsilon, 1), s];
         });
 
         return (TensorTree.Of(Leafwise.Named(gradients, r[0])), TensorTree.Of(Leafwise.Named(gradients, r[1], Slot)));

@@ -74,11 +74,11 @@ public sealed class ScaleByAdam : Optimizer
             var (mt, vt) = Moments(x[0], x[1], x[2]);
             if (!Amsgrad)
             {
-                return [x[0].Backend.RatioToRoot(mt, vt, 1 / sqrtCorrection2, Epsilon, 1 / correction1), mt, vt];
+                return [UpdateMaps.RatioToRoot(mt, vt, 1 / sqrtCorrection2, Epsilon, 1 / correction1), mt, vt];
             }
 
             var vmax = Tensor.Maximum(x[3], vt);
-            return [x[0].Backend.RatioToRoot(mt, vmax, 1 / sqrtCorrection2, Epsilon, 1 / correction1), mt, vt, vmax];
+            return [UpdateMaps.RatioToRoot(mt, vmax, 1 / sqrtCorrection2, Epsilon, 1 / correction1), mt, vt, vmax];
         });
 
         return (TensorTree.Of(Leafwise.Named(gradients, r[0])), NextState(gradients, state, t, r));
@@ -104,7 +104,7 @@ public sealed class ScaleByAdam : Optimizer
                 var p = x[^1];
                 var (mt, vt) = Moments(x[0], x[1], x[2], reuse);
                 var denominator = Amsgrad ? Tensor.Maximum(x[3], vt) : vt;
-                var next = x[0].Backend.AddRatioToRoot(p, mt, denominator, 1 / sqrtCorrection2, Epsilon, scale / correction1, reuse);
+                var next = UpdateMaps.AddRatioToRoot(p, mt, denominator, 1 / sqrtCorrection2, Epsilon, scale / correction1, reuse);
                 return Amsgrad ? [next, mt, vt, denominator] : [next, mt, vt];
             },
             donated);
@@ -125,7 +125,7 @@ public sealed class ScaleByAdam : Optimizer
 
     // mₜ = β₁mₜ₋₁ + (1 − β₁)g = mₜ₋₁ + (1 − β₁)(g − mₜ₋₁) (one interpolation), vₜ = β₂vₜ₋₁ + (1 − β₂)g².
     private (Tensor M, Tensor V) Moments(Tensor g, Tensor m, Tensor v, bool reuse = false) =>
-        (g.Backend.Interpolate(m, g, 1 - Beta1, reuse), g.Backend.AddScaledSquare(v, Beta2, g, 1 - Beta2, reuse));
+        (UpdateMaps.Interpolate(m, g, 1 - Beta1, reuse), UpdateMaps.AddScaledSquare(v, Beta2, g, 1 - Beta2, reuse));
 
     // r = [direction or θ′, m, v, (v̄)].
     private TensorTree NextState(TensorTree gradients, TensorTree state, long t, Tensor[][] r) =>

@@ -57,8 +57,7 @@ public sealed class ScaleByAdamax : Optimizer
         var r = Leafwise.Map([Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, MeanSlot), Leafwise.Slot(state, gradients, NormSlot)], 3, x =>
         {
             var g = x[0];
-            var backend = g.Backend;
-            var m = backend.Interpolate(x[1], g, 1 - Beta1);
+            var m = UpdateMaps.Interpolate(x[1], g, 1 - Beta1);
             var u = Tensor.Maximum(x[2] * Beta2, g.Abs() + Epsilon);
             return [m / u * (1 / correction1), m, u];
         });

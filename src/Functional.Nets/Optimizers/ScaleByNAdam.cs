@@ -84,10 +84,9 @@ public sealed class ScaleByNAdam : Optimizer
         var r = Leafwise.Map([Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, MeanSlot), Leafwise.Slot(state, gradients, SquareSlot)], 3, x =>
         {
             var g = x[0];
-            var backend = g.Backend;
-            var m = backend.Interpolate(x[1], g, 1 - Beta1);
-            var v = backend.AddScaledSquare(x[2], Beta2, g, 1 - Beta2);
-            return [backend.RatioToRoot(backend.AddScaled(g, gradientWeight, m, momentumWeight), v, 1 / sqrtCorrection2, Epsilon, 1), m, v];
+            var m = UpdateMaps.Interpolate(x[1], g, 1 - Beta1);
+            var v = UpdateMaps.AddScaledSquare(x[2], Beta2, g, 1 - Beta2);
+            return [UpdateMaps.RatioToRoot(UpdateMaps.AddScaled(g, gradientWeight, m, momentumWeight), v, 1 / sqrtCorrection2, Epsilon, 1), m, v];
         });
 
         return (

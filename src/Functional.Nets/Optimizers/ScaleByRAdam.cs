@@ -73,13 +73,12 @@ public sealed class ScaleByRAdam : Optimizer
         var r = Leafwise.Map([Leafwise.Leaves(gradients), Leafwise.Slot(state, gradients, MeanSlot), Leafwise.Slot(state, gradients, SquareSlot)], 3, x =>
         {
             var g = x[0];
-            var backend = g.Backend;
-            var m = backend.Interpolate(x[1], g, 1 - Beta1);
-            var v = backend.AddScaledSquare(x[2], Beta2, g, 1 - Beta2);
+            var m = UpdateMaps.Interpolate(x[1], g, 1 - Beta1);
+            var v = UpdateMaps.AddScaledSquare(x[2], Beta2, g, 1 - Beta2);
 
             // Rectified: (m/(1 − β₁ᵗ))·r·√(1 − β₂ᵗ)/(√v + ε) = γ·m/(√v + ε) with γ = r·√(1 − β₂ᵗ)/(1 − β₁ᵗ).
             var direction = rectified
-                ? backend.RatioToRoot(m, v, 1, Epsilon, rectification * Math.Sqrt(correction2) / correction1)
+                ? UpdateMaps.RatioToRoot(m, v, 1, Epsilon, rectification * Math.Sqrt(correction2) / correction1)
                 : m * (1 / correction1);
             return [direction, m, v];
         });

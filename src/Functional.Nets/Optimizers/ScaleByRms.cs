@@ -57,15 +57,14 @@ public sealed class ScaleByRms : Optimizer
         var r = Leafwise.Map(inputs, Centered ? 3 : 2, x =>
         {
             var g = x[0];
-            var backend = g.Backend;
-            var s = backend.AddScaledSquare(x[1], Alpha, g, 1 - Alpha);
+            var s = UpdateMaps.AddScaledSquare(x[1], Alpha, g, 1 - Alpha);
             if (!Centered)
             {
-                return [backend.RatioToRoot(g, s, 1, Epsilon, 1), s];
+                return [UpdateMaps.RatioToRoot(g, s, 1, Epsilon, 1), s];
             }
 
-            var m = backend.Interpolate(x[2], g, 1 - Alpha);
-            return [backend.RatioToRoot(g, backend.AddScaledSquare(s, 1, m, -1), 1, Epsilon, 1), s, m];
+            var m = UpdateMaps.Interpolate(x[2], g, 1 - Alpha);
+            return [UpdateMaps.RatioToRoot(g, UpdateMaps.AddScaledSquare(s, 1, m, -1), 1, Epsilon, 1), s, m];
         });
 
         return (

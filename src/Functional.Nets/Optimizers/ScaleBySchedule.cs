@@ -33,7 +33,7 @@ public sealed class ScaleBySchedule : Optimizer
         TensorTree gradients, TensorTree state, TensorTree parameters, double scale, bool donated = false)
     {
         TryScale(state, out var factor, out var next);
-        return (Leafwise.Zip(parameters, gradients, (p, g, reuse) => p.Backend.AddScaled(p, 1, g, scale * factor, reuse), donated), next);
+        return (Leafwise.Zip(parameters, gradients, (p, g, reuse) => UpdateMaps.AddScaled(p, 1, g, scale * factor, reuse), donated), next);
     }
 
     /// <inheritdoc />
