@@ -22,6 +22,7 @@ public static class ArchitectureCase
         new Identity(), new Sigmoid(), new Tanh(), new ReLU(), new LeakyReLU(0.2), new ELU(0.7),
         new Softmax(), new LogSoftmax(), new Dropout(0.25, DropoutKind.Classic), new BatchNorm(5, 0.2, 1e-3, affine: false, trackRunningStats: true),
         new DropConnect(4, 3, 0.3, DropoutKind.Classic, bias: true, weightInit: Initializer.GlorotNormal(), biasInit: Initializer.Zeros),
+        new EvalMode(new BatchNorm(3)),
     ];
 
     private static Gen<ModelSpec> Spec() =>
@@ -36,7 +37,8 @@ public static class ArchitectureCase
             ? Leaf()
             : Gen.Frequency(
                 (3, Leaf()),
-                (1, from n in Gen.Choose(1, 4) from children in Gen.ListOf(Layer(depth - 1), n) select (Layer)new Sequential(children)));
+                (1, from n in Gen.Choose(1, 4) from children in Gen.ListOf(Layer(depth - 1), n) select (Layer)new Sequential(children)),
+                (1, from inner in Layer(depth - 1) select (Layer)new EvalMode(inner)));
 
     private static Gen<Layer> Leaf() => Gen.OneOf(
         from i in Gen.Choose(1, 8)
