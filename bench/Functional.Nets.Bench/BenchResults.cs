@@ -34,6 +34,9 @@ public sealed class BenchResults
     /// <summary>(e) the soaks.</summary>
     public IReadOnlyList<SoakResult>? Soaks { get; set; }
 
+    /// <summary>(f) a training step with the first two layers frozen against the full step.</summary>
+    public FreezingResult? Freezing { get; set; }
+
     /// <summary>Total wall time of the run.</summary>
     public double Seconds { get; set; }
 
@@ -48,6 +51,11 @@ public sealed class BenchResults
         if (OptimizerStep is { } o)
         {
             yield return ("optimizer_step_ratio_vs_torch_optim ≥ 3.0", o.Ratio.Median, o.Ratio.Median >= 3.0);
+        }
+
+        if (Freezing is { } f)
+        {
+            yield return ("frozen_step_time_ratio < 1.0", f.TimeRatio.Median, f.TimeRatio.Median < 1.0 && f.FrozenUntouched);
         }
 
         if (Soaks is { Count: > 0 } s)
@@ -132,6 +140,16 @@ public sealed class BenchResults
             }
 
             root["soak"] = detail;
+        }
+
+        if (Freezing is { } f)
+        {
+            root["frozen_step_time_ratio"] = f.TimeRatio.Median;
+            root["frozen_step_time_ratio_spread"] = Node(f.TimeRatio);
+            root["frozen_steps_per_second"] = new JsonObject { ["frozen"] = Node(f.Frozen), ["full"] = Node(f.Full) };
+            root["frozen_trainable_parameters"] = f.TrainableParameters;
+            root["frozen_model_parameters"] = f.Parameters;
+            root["frozen_leaves_untouched"] = f.FrozenUntouched;
         }
 
         root["torchsharp_scalar_race_retries"] = TorchSharpScalarRace.Retries;

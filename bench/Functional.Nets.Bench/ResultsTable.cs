@@ -64,6 +64,13 @@ public static class ResultsTable
             }
         }
 
+        if (r.Freezing is { } f)
+        {
+            table.AddRow(
+                string.Create(CultureInfo.InvariantCulture, $"(f) MLP 784-512-512-10 Adam step, layers 1–2 frozen ({f.TrainableParameters:N0} trained), steps/s"),
+                F(f.Frozen, "F0"), "all trainable " + F(f.Full, "F0"), "time " + F(f.TimeRatio, "F3"));
+        }
+
         AnsiConsole.Write(table);
         foreach (var (bar, value, met) in r.Bars())
         {

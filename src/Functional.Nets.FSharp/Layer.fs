@@ -10,6 +10,10 @@ module Layer =
     /// A chain of layers applied in order; child i's parameters are named `i.*` as in PyTorch's nn.Sequential.
     let sequential (layers: Layer list) : Layer = Sequential(layers)
 
+    /// `layer` always run in evaluation mode (batch norm on its running statistics, state unchanged; dropout off),
+    /// transparent in names: the usual wrapper of a frozen, pretrained backbone.
+    let evalMode (layer: Layer) : Layer = EvalMode(layer)
+
     /// Parameters for `layer` on `backend`, drawn deterministically from `key`.
     let init (key: Key) (backend: Backend) (layer: Layer) : TensorTree = layer.Init(key, backend)
 

@@ -51,6 +51,19 @@ module Parts =
     /// Steps taken so far.
     let step (state: MultiPartState) : int64 = state.Step
 
+    /// The state with the leaves of part `name` under any of `prefixes` (whole name segments: "0" is child 0 of a
+    /// Sequential) frozen: no gradient is computed for them and they keep their tensors; the part's optimizer state is
+    /// made afresh for its remaining trainable leaves. `Parts.freeze "model" [ "0" ] state`.
+    let freeze (name: string) (prefixes: string list) (state: MultiPartState) : MultiPartState =
+        state.With(state[name].Freeze(Array.ofList prefixes))
+
+    /// As `freeze`, with the frozen leaves chosen by a predicate on their names.
+    let freezeWhere (name: string) (frozen: string -> bool) (state: MultiPartState) : MultiPartState =
+        state.With(state[name].Freeze(System.Func<string, bool> frozen))
+
+    /// The trainable parameters of the part named `name` (all of them unless some are frozen).
+    let trainable (name: string) (state: MultiPartState) : TensorTree = state[name].TrainableParameters
+
     /// Saves every part to `path` (atomically).
     let save (path: string) (state: MultiPartState) : unit = Checkpoint.Save(path, state)
 

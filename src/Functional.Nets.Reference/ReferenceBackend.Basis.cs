@@ -108,6 +108,9 @@ public sealed partial class ReferenceBackend
     /// <summary>The same values with no tape node: the gradient stops here.</summary>
     public override Tensor StopGradient(Tensor a) => Detach(a);
 
+    /// <inheritdoc />
+    public override bool IsRecorded(Tensor a) => Data(a).Node is not null;
+
     /// <summary>y[i] = x[map[i]] where map walks x with its strides permuted; VJP x̄[map[i]] = ȳ[i].</summary>
     public override Tensor Permute(Tensor a, int[] axes)
     {

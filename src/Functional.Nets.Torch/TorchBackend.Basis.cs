@@ -113,6 +113,9 @@ public sealed partial class TorchBackend
         Run("stop_gradient", [a.Shape], () => Make(Native(a, "stop_gradient").detach(), a.Shape));
 
     /// <inheritdoc />
+    public override bool IsRecorded(Tensor a) => Native(a, "IsRecorded").requires_grad;
+
+    /// <inheritdoc />
     public override Tensor Permute(Tensor a, int[] axes) =>
         Run("permute", [a.Shape], () =>
             Make(Native(a, "permute").permute(axes.Select(d => (long)d).ToArray()), new Shape(axes.Select(d => a.Shape.Dims[d]).ToArray())));

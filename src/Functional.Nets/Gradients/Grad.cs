@@ -63,6 +63,61 @@ public static class Grad
         return (value, aux, grads);
     }
 
+    /// <summary>
+    /// The value of <paramref name="f"/> and its gradient with respect to <paramref name="trainable"/> only:
+    /// <paramref name="f"/> sees <c>trainable.Merge(frozen)</c>, and the leaves of <paramref name="frozen"/> enter it as
+    /// constants, so no gradient is computed for them at all (Equinox's <c>eqx.partition</c>, Lux's <c>FrozenLayer</c>).
+    /// On the Torch backend they do not require grad, so autograd builds no graph behind them; on the Reference backend
+    /// they are not tape leaves. The returned gradient tree has exactly <paramref name="trainable"/>'s names.
+    /// </summary>
+    /// <remarks>
+    /// Compared with differentiating everything and dropping (or masking) the frozen gradients, the backward pass skips
+    /// the weight gradients of frozen layers, and of every layer before the first trainable one also the input
+    /// gradients (see the freezing benchmark in README.md).
+    /// </remarks>
+    /// <example><code>
+    /// var (trainable, frozen) = parameters.Partition(name => !name.StartsWith("0.", StringComparison.Ordinal));
+    /// var (loss, grads) = Grad.ValueAndGrad(p => Losses.Mse(model.Apply(p, x), y), trainable, frozen);
+    /// </code></example>
+    /// <param name="f">A function of the whole tree returning a scalar.</param>
+    /// <param name="trainable">The leaves to differentiate (at least one).</param>
+    /// <param name="frozen">The constant leaves; no name in common with <paramref name="trainable"/>.</param>
+    /// <param name="requireFinite">If true, throws <see cref="NonFiniteException"/> when the value or a gradient is NaN or infinite.</param>
+    /// <exception cref="ArgumentException">The trees share a name, or <paramref name="trainable"/> is empty.</exception>
+    public static (Tensor Value, TensorTree Gradients) ValueAndGradTrainable(Func<TensorTree, Tensor> f, TensorTree trainable, TensorTree frozen, bool requireFinite = false)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var (value, _, grads) = ValueAndGradTrainableWithAux(p => (f(p), TensorTree.Empty), trainable, frozen, requireFinite);
+        return (value, grads);
+    }
+
+    /// <summary>
+    /// <see cref="ValueAndGradWithAux"/> with respect to <paramref name="trainable"/> only; the leaves of
+    /// <paramref name="frozen"/> enter <paramref name="f"/> as constants, as in <see cref="ValueAndGradTrainable"/>.
+    /// </summary>
+    public static (Tensor Value, TensorTree Aux, TensorTree Gradients) ValueAndGradTrainableWithAux(
+        Func<TensorTree, (Tensor Value, TensorTree Aux)> f, TensorTree trainable, TensorTree frozen, bool requireFinite = false)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(trainable);
+        ArgumentNullException.ThrowIfNull(frozen);
+        if (frozen.Count == 0)
+        {
+            return ValueAndGradWithAux(f, trainable, requireFinite);
+        }
+
+        // Fails early, naming the shared leaves, rather than inside f.
+        _ = trainable.Merge(frozen);
+        return ValueAndGradWithAux(p => f(p.Merge(Constants(frozen))), trainable, requireFinite);
+    }
+
+    /// <summary>
+    /// The leaves as constants of the running differentiation. Leaves made outside it are constants already; one that
+    /// is a recorded value of an enclosing computation (a nested call) would carry that graph, so every leaf passes
+    /// through <see cref="Tensor.StopGradient"/> (a detached alias: no copy; released with the differentiation's intermediates).
+    /// </summary>
+    private static TensorTree Constants(TensorTree frozen) => frozen.Map(t => t.IsIndex ? t : t.StopGradient());
+
     private static Tensor RequireScalar(Tensor value) =>
         value.Size == 1
             ? value

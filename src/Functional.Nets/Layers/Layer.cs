@@ -22,7 +22,10 @@ public abstract class Layer
     /// <summary>Whether the layer keeps state between calls (running statistics).</summary>
     public virtual bool HasState => false;
 
-    /// <summary>The layer's direct children with their names (empty for a leaf layer).</summary>
+    /// <summary>
+    /// The layer's direct children with their names (empty for a leaf layer). An empty name marks a transparent wrapper
+    /// (<see cref="EvalMode"/>): the child's leaves are named as the parent's, with no segment added.
+    /// </summary>
     public virtual IReadOnlyList<(string Name, Layer Layer)> Children => [];
 
     /// <summary>

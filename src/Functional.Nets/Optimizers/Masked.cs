@@ -11,6 +11,9 @@ namespace Functional.Nets;
 /// The state is the inner optimizer's state over the trainable leaves, with the same names it would have
 /// if the frozen leaves did not exist. Which leaves are trainable is decided by name, so a checkpoint of
 /// the state stays valid as long as the predicate does.
+/// The frozen leaves' gradients are still computed and then ignored; to skip computing them, freeze in the trainer
+/// instead (<see cref="Trainer.Frozen"/>, <see cref="TrainPart.Freeze(Func{string, bool})"/>), which differentiates
+/// the trainable leaves only (about a third of the step time with two of three MLP layers frozen, README.md).
 /// </remarks>
 public sealed class Masked : Optimizer
 {

@@ -72,6 +72,7 @@ internal static class BuiltInKinds
                     w.Initializer("biasInit", d.BiasInit);
                 }
             }),
+        LayerKind.Of<EvalMode>("EvalMode", r => new EvalMode(r.Layer("layer")), (e, w) => w.Layer("layer", e.Inner)),
         LayerKind.Of<BatchNorm>(
             "BatchNorm",
             r => new BatchNorm(r.Int("features"), r.Double("momentum", 0.1), r.Double("epsilon", 1e-5), r.Bool("affine", true), r.Bool("trackRunningStats", true)),

@@ -68,7 +68,8 @@ public sealed class ModelSummary
         var shape = input;
         foreach (var (name, child) in layer.Children)
         {
-            var childOutput = Walk(child, path.Length == 0 ? name : path + "." + name, depth + 1, shape, rows);
+            // An empty child name (a transparent wrapper such as EvalMode) adds no segment: the child's leaves are the parent's.
+            var childOutput = Walk(child, name.Length == 0 ? path : path.Length == 0 ? name : path + "." + name, depth + 1, shape, rows);
             shape = layer.ChildrenShareInput ? input : childOutput;
         }
 

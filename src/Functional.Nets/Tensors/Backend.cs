@@ -118,6 +118,9 @@ public abstract partial class Backend : IEquatable<Backend>
     public abstract (Tensor Value, TensorTree Aux, TensorTree Gradients) ValueAndGrad(
         Func<TensorTree, (Tensor Value, TensorTree Aux)> f, TensorTree parameters);
 
+    /// <summary>Whether <paramref name="a"/> (a float tensor) is recorded for differentiation: see <see cref="Tensor.IsRecorded"/>.</summary>
+    public abstract bool IsRecorded(Tensor a);
+
     /// <summary>
     /// Runs a user-defined primitive on <paramref name="inputs"/> (the core has checked arity, backends and that
     /// <paramref name="outputShape"/> is <see cref="CustomOp.OutputShape"/>'s answer). The default runs

@@ -63,4 +63,13 @@ public sealed partial class Tensor
         RequireFloat("stop_gradient", this);
         return Backend.StopGradient(this);
     }
+
+    /// <summary>
+    /// Whether a running <see cref="Grad.ValueAndGrad"/> records this tensor,
+    /// so that a gradient would flow back from it: true for the differentiated leaves and what is computed from them,
+    /// false for constants (tensors made outside, <see cref="StopGradient"/>'s results, the frozen leaves of
+    /// <see cref="Grad.ValueAndGradTrainable"/>) and everywhere outside
+    /// differentiation. Torch: <c>requires_grad</c>; Reference: the tensor has a node on a tape.
+    /// </summary>
+    public bool IsRecorded => !IsIndex && Backend.IsRecorded(this);
 }

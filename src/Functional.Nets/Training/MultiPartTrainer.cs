@@ -122,13 +122,17 @@ public sealed partial class MultiPartTrainer
         PartUpdate update, MultiPartState state, Batch batch, Key key, bool requireFiniteLoss, bool donate)
     {
         var trained = new HashSet<string>(update.Parts, StringComparer.Ordinal);
-        var point = TensorTree.Nest(update.Parts.Select(n => (n, state[n].Parameters)));
+
+        // Only the trainable leaves of the trained parts are differentiated; their frozen leaves join the constants.
+        var point = TensorTree.Nest(update.Parts.Select(n => (n, state[n].TrainableParameters)));
+        var frozen = TensorTree.Nest(update.Parts.Select(n => (n, state[n].FrozenParameters)));
         var layerState = state.LayerState;
         IReadOnlyList<Metric> metrics = [];
-        var (loss, newState, grads) = Grad.ValueAndGradWithAux(
+        var (loss, newState, grads) = Grad.ValueAndGradTrainableWithAux(
             p =>
             {
-                // The trained parts come from the recorded point p; the others enter as constants, so no gradient reaches them.
+                // The trained parts come from p (recorded trainable leaves merged with constant frozen ones); the other
+                // parts enter as constants, so no gradient reaches them.
                 var all = TensorTree.Nest(state.Parts.Select(part => (part.Name, trained.Contains(part.Name) ? p.Child(part.Name) : part.Parameters)));
                 var result = update.Objective(all, layerState, batch, key)
                     ?? throw new InvalidOperationException($"MultiPartTrainer: the objective of update '{update.Label}' returned null");
@@ -141,7 +145,8 @@ public sealed partial class MultiPartTrainer
                 metrics = result.Metrics;
                 return (result.Loss, result.State);
             },
-            point);
+            point,
+            frozen);
 
         var value = loss.Item();
         if (requireFiniteLoss && !double.IsFinite(value))
@@ -164,10 +169,11 @@ public sealed partial class MultiPartTrainer
             if (trained.Contains(part.Name))
             {
                 var g = grads.Child(part.Name);
+                var trainable = part.TrainableParameters;
                 var (parameters, optimizerState) = donate
-                    ? part.Optimizer.StepDonating(g, part.OptimizerState, part.Parameters)
-                    : part.Optimizer.Step(g, part.OptimizerState, part.Parameters);
-                next = next with { Parameters = parameters, OptimizerState = optimizerState };
+                    ? part.Optimizer.StepDonating(g, part.OptimizerState, trainable)
+                    : part.Optimizer.Step(g, part.OptimizerState, trainable);
+                next = next with { Parameters = part.WithTrainable(parameters), OptimizerState = optimizerState };
             }
 
             var returned = newState.Child(part.Name);

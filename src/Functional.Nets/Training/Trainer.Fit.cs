@@ -23,7 +23,7 @@ public sealed partial class Trainer
     {
         ArgumentNullException.ThrowIfNull(initial);
         _ = BackendOf(initial);
-        var start = MultiPartState.FromTrainState(initial, Optimizer);
+        var start = AsMultiPart(initial);
         Func<MultiPartState, StepMetrics>? validate = validation is null
             ? null
             : s => Evaluate(s.ToTrainState(), validation, (options ?? new FitOptions()).EvaluationBatchSize);

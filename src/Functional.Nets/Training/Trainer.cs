@@ -43,8 +43,38 @@ public sealed partial class Trainer
     /// <summary>The optional parameter penalty.</summary>
     public Func<TensorTree, Tensor>? Penalty { get; }
 
-    /// <summary>A fresh training state for this trainer's model and optimizer.</summary>
-    public TrainState Init(Key key, Backend backend) => TrainState.Create(Model, Optimizer, key, backend);
+    /// <summary>
+    /// Which parameter leaves are frozen (e.g. <c>TrainPart.Under("0")</c> for child 0 of a <see cref="Sequential"/>); null
+    /// when all train. Frozen leaves are constants of the step, so their gradients are never computed (see
+    /// <see cref="Grad.ValueAndGradTrainable"/>), they come out of every
+    /// step as the same tensors, and the optimizer state holds the trainable leaves only: make it with <see cref="Init"/>
+    /// (or <c>Optimizer.Init(parameters.Without(Frozen))</c>). To run a frozen batch norm on its running statistics as
+    /// well, wrap it in <see cref="EvalMode"/>.
+    /// </summary>
+    /// <example><code>
+    /// var trainer = new Trainer(new Sequential(new EvalMode(backbone), head), Losses.CrossEntropy, Optim.Adam(1e-3))
+    /// {
+    ///     Frozen = TrainPart.Under("0"),
+    /// };
+    /// </code></example>
+    public Func<string, bool>? Frozen { get; init; }
+
+    /// <summary>
+    /// A fresh training state for this trainer's model and optimizer, as <see cref="TrainState.Create"/> makes it; with
+    /// <see cref="Frozen"/> leaves, the optimizer state is that of the trainable leaves only.
+    /// </summary>
+    public TrainState Init(Key key, Backend backend)
+    {
+        if (Frozen is null)
+        {
+            return TrainState.Create(Model, Optimizer, key, backend);
+        }
+
+        // The same keys as TrainState.Create, so freezing does not change the initial parameters.
+        var (init, run) = key.Split();
+        var parameters = Model.Init(init, backend);
+        return new TrainState(parameters, Model.InitState(backend), Optimizer.Init(parameters.Without(Frozen)), 0, run);
+    }
 
     /// <summary>
     /// One pure training step: the loss and its gradient at <paramref name="state"/>'s parameters on
@@ -66,7 +96,7 @@ public sealed partial class Trainer
     {
         ArgumentNullException.ThrowIfNull(state);
         _ = BackendOf(state);
-        var (next, metrics) = Core.Step(MultiPartState.FromTrainState(state, Optimizer), batch, requireFiniteLoss, donate);
+        var (next, metrics) = Core.Step(AsMultiPart(state), batch, requireFiniteLoss, donate);
         return (next.ToTrainState(), metrics);
     }
 
@@ -109,6 +139,13 @@ public sealed partial class Trainer
         new PartUpdate(Objectives.OnPart(PartName, Objectives.Supervised(Model, Loss, Penalty)), PartName));
 
     private MultiPartTrainer? core;
+
+    /// <summary>The one-part state of <paramref name="state"/> with this trainer's optimizer and <see cref="Frozen"/> leaves; the same tensors.</summary>
+    private MultiPartState AsMultiPart(TrainState state)
+    {
+        var multi = MultiPartState.FromTrainState(state, Optimizer);
+        return Frozen is null ? multi : multi.With(multi[PartName] with { Frozen = Frozen });
+    }
 
     private static Backend BackendOf(TrainState state) =>
         state.Parameters.Count > 0

@@ -26,6 +26,7 @@ public static class ArchitectureCase
         new Branches(Join.Product, new Tanh(), new Sigmoid()),
         new Branches(Join.Concat(1), new Dense(3, 2), new Identity()),
         new Scan(new RnnCell(3, 4, bias: false, RnnNonlinearity.ReLU), reverse: true),
+        new EvalMode(new BatchNorm(3)),
     ];
 
     private static Gen<ModelSpec> Spec() =>
@@ -42,7 +43,8 @@ public static class ArchitectureCase
                 (3, Leaf()),
                 (1, from n in Gen.Choose(1, 4) from children in Gen.ListOf(Layer(depth - 1), n) select (Layer)new Sequential(children)),
                 (1, from body in Layer(depth - 1) from shortcut in Shortcut() select (Layer)new Residual(body, shortcut)),
-                (1, from merge in Joins() from n in Gen.Choose(1, 3) from branches in Gen.ListOf(Layer(depth - 1), n) select (Layer)new Branches(merge, branches)));
+                (1, from merge in Joins() from n in Gen.Choose(1, 3) from branches in Gen.ListOf(Layer(depth - 1), n) select (Layer)new Branches(merge, branches)),
+                (1, from inner in Layer(depth - 1) select (Layer)new EvalMode(inner)));
 
     private static Gen<Layer?> Shortcut() => Gen.OneOf(Gen.Constant<Layer?>(null), Leaf().Select(l => (Layer?)l));
 
