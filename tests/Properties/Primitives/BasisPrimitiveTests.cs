@@ -1,5 +1,6 @@
 using Functional.Nets.Reference;
 using Functional.Nets.Torch;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 using TorchTensor = TorchSharp.torch.Tensor;
 
@@ -14,7 +15,7 @@ namespace Functional.Nets.Tests.Primitives;
 /// TorchSharp; (4) purity: applying twice gives identical results and leaves the inputs untouched.
 /// Relative error per tensor is max|a − b| / max(max|a|, max|b|) (DESIGN.md).
 /// </summary>
-public sealed class BasisPrimitiveTests
+public sealed class BasisPrimitiveTests(ITestOutputHelper output)
 {
     /// <summary>Generated inputs per case.</summary>
     public const int Seeds = 6;
@@ -30,18 +31,23 @@ public sealed class BasisPrimitiveTests
     public void Reference_and_torch_float64_agree(string name)
     {
         var c = BasisCatalog.Cases[name];
+        double worstOutput = 0, worstGradient = 0;
         for (var seed = 0; seed < Seeds; seed++)
         {
             var (refY, refG) = Evaluate(c, seed, ReferenceBackend.Instance);
             var (torchY, torchG) = Evaluate(c, seed, TorchBackend.CpuFloat64);
-            var output = RelativeError.Of(refY, torchY);
-            Assert.True(output.Value <= OutputTolerance, $"{name}, seed {seed}: outputs differ, {output}");
+            var outputError = RelativeError.Of(refY, torchY);
+            Assert.True(outputError.Value <= OutputTolerance, $"{name}, seed {seed}: outputs differ, {outputError}");
+            worstOutput = Math.Max(worstOutput, outputError.Value);
             for (var i = 0; i < refG.Length; i++)
             {
                 var g = RelativeError.Of(refG[i], torchG[i]);
                 Assert.True(g.Value <= GradientTolerance, $"{name}, seed {seed}: gradient of input {i} differs, {g}");
+                worstGradient = Math.Max(worstGradient, g.Value);
             }
         }
+
+        output.WriteLine($"{name}: worst output error {worstOutput:G3}, worst gradient error {worstGradient:G3} over {Seeds} inputs");
     }
 
     [Theory]
@@ -85,8 +91,8 @@ public sealed class BasisPrimitiveTests
             var w = tensor(Weights(y.shape.Aggregate(1L, (a, b) => a * b), seed), y.shape, float64);
             (y * w).sum().backward();
             var peerY = y.detach().contiguous().data<double>().ToArray();
-            var output = RelativeError.Of(ourY, peerY);
-            Assert.True(output.Value <= OutputTolerance, $"{name}, seed {seed}: our Torch result differs from torch's, {output}");
+            var outputError = RelativeError.Of(ourY, peerY);
+            Assert.True(outputError.Value <= OutputTolerance, $"{name}, seed {seed}: our Torch result differs from torch's, {outputError}");
             for (var i = 0; i < leaves.Length; i++)
             {
                 var peerG = leaves[i].grad is { } grad ? grad.data<double>().ToArray() : new double[ourG[i].Length];
