@@ -28,16 +28,11 @@ let shift (s: int) (key: Key) (images: Tensor) : Tensor =
 
 /// Random shifts in training, the identity at evaluation: a layer with no parameters whose randomness comes
 /// from the context's key, like dropout's.
-type RandomShift(maxShift: int) =
-    inherit Layer()
-    override _.Describe() = $"RandomShift(±{maxShift} px)"
-    override _.OutputShape input = input
-    override _.IsStochastic = true
-    override _.Init(_, _) = TensorTree.Empty
-    override _.Apply(_, state, input, context) =
-        match context.Mode, Option.ofNullable context.Key with
-        | Mode.Train, Some key -> struct (shift maxShift key input, state)
-        | _ -> struct (input, state)
+let randomShift (maxShift: int) : Layer =
+    Layer.ofFunction $"RandomShift(±{maxShift} px)" true (fun mode key input ->
+        match mode, key with
+        | Mode.Train, Some key -> shift maxShift key input
+        | _ -> input)
 
 /// The folder holding Functional.sln above the working directory (for ../shared/data beside the repository).
 let rec repositoryRoot (dir: DirectoryInfo | null) =
@@ -61,7 +56,7 @@ let main argv =
 
     let model =
         Layer.sequential
-            [ RandomShift 1
+            [ randomShift 1
               Dense(784, 512); ReLU(); Dropout 0.3
               Dense(512, 256); ReLU(); Dropout 0.3
               Dense(256, 10) ]
@@ -76,22 +71,17 @@ let main argv =
     let bestEpoch =
         { new TrainingCallback() with
             override _.OnEpochEnd(m, _) =
-                let accuracy = m.ValidationAccuracy.GetValueOrDefault()
+                let accuracy = m |> Training.validationAccuracy |> Option.defaultValue 0.0
                 if accuracy > snd best then best <- (m.Epoch, accuracy)
                 FitDecision.Continue }
 
     use display = new ProgressDisplay("MLP 784-512-256-10 in F#")
 
-    let struct (state, history) =
-        trainer.Fit(
-            trainer.Init(Key.seed 0, backend),
-            train,
-            FitOptions(Epochs = epochs, BatchSize = batchSize, EvaluationBatchSize = 1000),
-            test,
-            display,
-            bestEpoch)
+    let state, history =
+        trainer.Init(Key.seed 0, backend)
+        |> Training.fitSupervised (FitOptions(Epochs = epochs, BatchSize = batchSize, EvaluationBatchSize = 1000)) [ display; bestEpoch ] (Some test) train trainer
 
-    let accuracy = (trainer.Evaluate(state, test, 1000).Accuracy).GetValueOrDefault()
+    let accuracy = trainer.Evaluate(state, test, 1000) |> Training.accuracy |> Option.defaultValue 0.0
     printfn "%d epochs in %.1f s; best test accuracy %.2f%% after epoch %d" history.Epochs.Count history.Epochs[history.Epochs.Count - 1].Elapsed.TotalSeconds (100.0 * snd best) (fst best)
     printfn "test accuracy: %.2f%%" (100.0 * accuracy)
     0

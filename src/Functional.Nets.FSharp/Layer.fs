@@ -14,6 +14,17 @@ module Layer =
     /// transparent in names: the usual wrapper of a frozen, pretrained backbone.
     let evalMode (layer: Layer) : Layer = EvalMode(layer)
 
+    /// A parameter-free, stateless layer from an F# function of the context's mode and key and the input, with the
+    /// same output shape as its input: `Layer.ofFunction "RandomShift(±1 px)" true (fun mode key x -> ...)`.
+    /// `stochastic` says whether it needs a key in training mode (the key is None in evaluation or without one).
+    let ofFunction (describe: string) (stochastic: bool) (f: Mode -> Key option -> Tensor -> Tensor) : Layer =
+        { new Layer() with
+            override _.Describe() = describe
+            override _.OutputShape input = input
+            override _.IsStochastic = stochastic
+            override _.Init(_, _) = TensorTree.Empty
+            override _.Apply(_, state, input, context) = struct (f context.Mode (Option.ofNullable context.Key) input, state) }
+
     /// Parameters for `layer` on `backend`, drawn deterministically from `key`.
     let init (key: Key) (backend: Backend) (layer: Layer) : TensorTree = layer.Init(key, backend)
 

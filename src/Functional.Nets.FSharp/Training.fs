@@ -91,5 +91,17 @@ module Training =
         let struct (final, history) = trainer.Fit(state, train, options, null, Array.ofList callbacks)
         final, history
 
+    /// Trains a supervised `Trainer` from `state` for `options.Epochs` epochs, measuring `validation` (if any) after
+    /// each: the final state and the history.
+    let fitSupervised (options: FitOptions) (callbacks: TrainingCallback list) (validation: Dataset option) (train: Dataset) (trainer: Trainer) (state: TrainState) : TrainState * History =
+        let struct (final, history) = trainer.Fit(state, train, options, Option.toObj validation, Array.ofList callbacks)
+        final, history
+
+    /// The accuracy of a step's or an evaluation's metrics, when the data had labels.
+    let accuracy (metrics: StepMetrics) : float option = metrics.Accuracy |> Option.ofNullable
+
+    /// The epoch's validation accuracy, when there was validation data with labels.
+    let validationAccuracy (epoch: EpochMetrics) : float option = epoch.ValidationAccuracy |> Option.ofNullable
+
     /// The epoch's mean of the named scalar `name` (`discriminator.loss`), or None if no step reported it.
     let scalar (name: string) (epoch: EpochMetrics) : float option = epoch.Scalar name |> Option.ofNullable
