@@ -245,7 +245,15 @@ public sealed class SafeTensorsHeader
             dims[i++] = (int)dim;
         }
 
-        return new Shape(dims);
+        try
+        {
+            return new Shape(dims);
+        }
+        catch (ArgumentException)
+        {
+            // Shape refuses an element count beyond 2⁶³ − 1; the file is what is wrong, so say so with its name.
+            throw new CheckpointException(path, name, $"shape [{string.Join(", ", dims)}] has more than 2^63 elements");
+        }
     }
 
     private static (long Begin, long End) ReadOffsets(string path, string name, JsonElement value, long dataLength)

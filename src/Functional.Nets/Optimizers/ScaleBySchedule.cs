@@ -22,7 +22,7 @@ public sealed class ScaleBySchedule : Optimizer
     public override (TensorTree Updates, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
     {
         var t = StepCount.Read(state);
-        var rate = Schedule(t);
+        var rate = Rate(t);
         var scaled = Leafwise.Map([Leafwise.Leaves(gradients)], 1, g => [g[0] * -rate]);
         return (TensorTree.Of(Leafwise.Named(gradients, scaled[0])), TensorTree.Of(StepCount.Next(state, t)));
     }
@@ -40,9 +40,18 @@ public sealed class ScaleBySchedule : Optimizer
     internal override bool TryScale(TensorTree state, out double factor, out TensorTree next)
     {
         var t = StepCount.Read(state);
-        factor = -Schedule(t);
+        factor = -Rate(t);
         next = TensorTree.Of(StepCount.Next(state, t));
         return true;
+    }
+
+    /// <summary>The schedule's rate for update <paramref name="t"/>, refused unless finite and non-negative (a user-written schedule may return anything).</summary>
+    private double Rate(long t)
+    {
+        var rate = Schedule(t);
+        return rate >= 0 && !double.IsPositiveInfinity(rate)
+            ? rate
+            : throw new InvalidOperationException($"{Describe()}: the learning-rate schedule gave {rate} at update {t}; a rate must be finite and non-negative");
     }
 
     /// <inheritdoc />

@@ -54,6 +54,7 @@ public readonly record struct Key(ulong Hi, ulong Lo)
     /// <summary><paramref name="count"/> numbers uniform on [0, 1), 53 bits each.</summary>
     public double[] Uniform(int count)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
         var u = new double[count];
         for (var i = 0; i < count; i++)
         {
@@ -66,6 +67,11 @@ public readonly record struct Key(ulong Hi, ulong Lo)
     /// <summary><paramref name="count"/> numbers uniform on [low, high).</summary>
     public double[] Uniform(int count, double low, double high)
     {
+        if (!double.IsFinite(low) || !double.IsFinite(high) || low > high)
+        {
+            throw new ArgumentOutOfRangeException(nameof(high), $"Key.Uniform: expected finite bounds with low ≤ high, got low {low} and high {high}");
+        }
+
         var u = Uniform(count);
         for (var i = 0; i < count; i++)
         {
@@ -81,6 +87,7 @@ public readonly record struct Key(ulong Hi, ulong Lo)
     /// </summary>
     public double[] Normal(int count)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
         var z = new double[count];
         for (var i = 0; i < count; i += 2)
         {
@@ -100,6 +107,7 @@ public readonly record struct Key(ulong Hi, ulong Lo)
     /// <summary>A uniformly random permutation of 0..n−1 (Fisher–Yates driven by this key).</summary>
     public int[] Permutation(int n)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
         var p = Enumerable.Range(0, n).ToArray();
         for (var i = n - 1; i > 0; i--)
         {

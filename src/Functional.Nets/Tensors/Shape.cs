@@ -9,6 +9,7 @@ namespace Functional.Nets;
 public readonly struct Shape : IEquatable<Shape>
 {
     private readonly ImmutableArray<int> dims;
+    private readonly long size;
 
     /// <summary>Creates a shape from its dimensions; every dimension must be non-negative.</summary>
     public Shape(params int[] dims)
@@ -22,6 +23,24 @@ public readonly struct Shape : IEquatable<Shape>
         }
 
         this.dims = [.. dims];
+
+        // Checked once here, so that no later size computation can wrap: a product beyond 2⁶³ − 1 is refused.
+        long n = 1;
+        try
+        {
+            foreach (var d in dims)
+            {
+                n = checked(n * d);
+            }
+        }
+        catch (OverflowException)
+        {
+            throw new ArgumentException(
+                $"shape [{string.Join(", ", dims)}] has more elements than a 64-bit count holds (the product of its dimensions exceeds {long.MaxValue})",
+                nameof(dims));
+        }
+
+        size = n;
     }
 
     /// <summary>The scalar shape <c>[]</c>.</summary>
@@ -37,19 +56,7 @@ public readonly struct Shape : IEquatable<Shape>
     public int this[int axis] => Dims[NormalizeAxis(axis)];
 
     /// <summary>The number of elements (the product of the dimensions; 1 for a scalar).</summary>
-    public long Size
-    {
-        get
-        {
-            long n = 1;
-            foreach (var d in Dims)
-            {
-                n *= d;
-            }
-
-            return n;
-        }
-    }
+    public long Size => dims.IsDefault ? 1 : size;
 
     /// <summary>Maps a possibly negative axis to <c>0..Rank-1</c>, or throws naming the shape.</summary>
     public int NormalizeAxis(int axis)

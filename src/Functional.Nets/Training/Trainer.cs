@@ -25,6 +25,9 @@ public sealed partial class Trainer
     /// <param name="penalty">An optional penalty on the parameters added to the loss (e.g. λ·L2).</param>
     public Trainer(Layer model, LossFunction loss, Optimizer optimizer, Func<TensorTree, Tensor>? penalty = null)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(optimizer);
         Model = model;
         Loss = loss;
         Optimizer = optimizer;

@@ -29,9 +29,15 @@ public sealed record LayerCase(long Seed, Layer Layer, Shape InputShape, int Dep
     /// </summary>
     public Func<TensorTree, Tensor> Objective(Backend backend)
     {
-        var shape = Layer.OutputShape(InputShape);
-        var r = backend.FromArray(Root.Fold(2).Normal(checked((int)shape.Size)), shape);
+        var r = Cotangent(backend);
         return tree => (Layer.Apply(tree.Child("p"), tree["x.x"]) * r).Sum();
+    }
+
+    /// <summary>The cotangent r of <see cref="Objective"/>, standard normal in the output's shape: the gradient that enters the layer.</summary>
+    public Tensor Cotangent(Backend backend)
+    {
+        var shape = Layer.OutputShape(InputShape);
+        return backend.FromArray(Root.Fold(2).Normal(checked((int)shape.Size)), shape);
     }
 
     /// <summary>The tree <see cref="Objective"/> differentiates: parameters under <c>p.*</c>, the input as <c>x.x</c>.</summary>

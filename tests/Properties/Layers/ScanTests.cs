@@ -209,7 +209,7 @@ public sealed class ScanTests(ITestOutputHelper output)
     /// A test harness (not a library layer): the scan from a given initial carry h0 [N, H], held as one more
     /// parameter (<see cref="Carry"/>, N(0, ½²)) so the laws differentiate it; the output is the scan's [N, T, H].
     /// </summary>
-    private sealed class FromGivenCarry(Scan scan, int batch) : Layer
+    internal sealed class FromGivenCarry(Scan scan, int batch) : Layer
     {
         public const string Carry = "h0";
 
@@ -226,5 +226,27 @@ public sealed class ScanTests(ITestOutputHelper output)
 
         public override (Tensor Output, TensorTree State) Apply(TensorTree parameters, TensorTree state, Tensor input, Context context) =>
             (scan.Run(parameters.Without(Carry), state, input, TensorTree.Of(("h", parameters[Carry])), context).Outputs, state);
+    }
+}
+
+/// <summary>
+/// A generated case a full run drew (seed 856092908): a one-step scan from a given carry whose tanh saturates
+/// (y² = 0.993), where float32's rounding of 1 − y² is large against the shrunken gradient. It must agree with the
+/// Reference within the float32 bound measured on the scale the gradient's terms are made of (see LayerLaws.Agree).
+/// </summary>
+public sealed class SaturatedScanRegressionTests
+{
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    public void A_saturated_float32_scan_agrees_with_the_reference(bool bias, bool reverse)
+    {
+        var scan = new Scan(new RnnCell(3, 1, bias), reverse);
+        var c = new LayerCase(856092908, new ScanTests.FromGivenCarry(scan, 1), new Shape(1, 1, 3), 1, 4);
+        var (output, gradient) = LayerLaws.Agree(BackendCombinations.TorchCpuFloat32, c);
+        Assert.InRange(output, 0, 1);
+        Assert.InRange(gradient, 0, 1);
     }
 }
