@@ -67,6 +67,12 @@ module Layer =
     /// A cell run along time from the last step to the first.
     let scanReversed (cell: Cell) : Layer = Scan(cell, true)
 
+    /// An LSTM over a batch-first sequence [N, T, inputs] → [N, T, hidden] (nn.LSTM's numbers, gate order i, f, g, o).
+    let lstm (inputs: int) (hidden: int) : Layer = Scan(LstmCell(inputs, hidden))
+
+    /// A GRU over a batch-first sequence [N, T, inputs] → [N, T, hidden] (nn.GRU's numbers, gate order r, z, n).
+    let gru (inputs: int) (hidden: int) : Layer = Scan(GruCell(inputs, hidden))
+
     /// A scan from a given initial carry: the outputs [N, T, H] and the final carry.
     let runScan (parameters: TensorTree) (carry: TensorTree) (input: Tensor) (scan: Scan) : Tensor * TensorTree =
         let result = scan.Run(parameters, input, carry)

@@ -28,16 +28,7 @@ internal static class BuiltInKinds
                 WriteJoin(p.Join, w);
                 w.Layers("branches", p.Layers);
             }),
-        LayerKind.Of<Scan>(
-            "Scan",
-            r => r.String("cell", "RnnCell") == "RnnCell"
-                ? new Scan(new RnnCell(r.Int("inputs"), r.Int("hidden"), r.Bool("bias", true), r.Enum("nonlinearity", RnnNonlinearity.Tanh)), r.Bool("reverse", false))
-                : throw r.Error("only RnnCell cells are in the format so far", "cell"),
-            (s, w) =>
-            {
-                var cell = s.Cell as RnnCell ?? throw new NotSupportedException($"architecture JSON: {s.Cell.Describe()} is not in the format (RnnCell only)");
-                w.String("cell", "RnnCell").Int("inputs", cell.Inputs).Int("hidden", cell.Hidden).Bool("bias", cell.HasBias).Enum("nonlinearity", cell.Nonlinearity).Bool("reverse", s.Reverse);
-            }),
+        LayerKind.Of<Scan>("Scan", r => new Scan(ReadCell(r), r.Bool("reverse", false)), (s, w) => WriteCell(s.Cell, w).Bool("reverse", s.Reverse)),
         LayerKind.Of<Dense>(
             "Dense",
             r => new Dense(r.Int("inputs"), r.Int("outputs"), r.Bool("bias", true), r.Initializer("weightInit"), r.Initializer("biasInit")),
@@ -78,6 +69,51 @@ internal static class BuiltInKinds
             r => new BatchNorm(r.Int("features"), r.Double("momentum", 0.1), r.Double("epsilon", 1e-5), r.Bool("affine", true), r.Bool("trackRunningStats", true)),
             (b, w) => w.Int("features", b.Features).Double("momentum", b.Momentum).Double("epsilon", b.Epsilon).Bool("affine", b.Affine).Bool("trackRunningStats", b.TrackRunningStats)),
     ];
+
+    /// <summary>
+    /// A scan's cell: <c>"cell"</c> names it (<c>RnnCell</c> by default, <c>LstmCell</c>, <c>PeepholeLstmCell</c>,
+    /// <c>GruCell</c>), with <c>"inputs"</c>, <c>"hidden"</c>, <c>"bias"</c> and the cell's own options
+    /// (<c>"nonlinearity"</c>; <c>"peepholeInput"</c>, <c>"peepholeForget"</c>, <c>"peepholeOutput"</c>; <c>"resetBeforeWeight"</c>).
+    /// </summary>
+    private static Cell ReadCell(FieldReader r) => r.String("cell", "RnnCell") switch
+    {
+        "RnnCell" => new RnnCell(r.Int("inputs"), r.Int("hidden"), r.Bool("bias", true), r.Enum("nonlinearity", RnnNonlinearity.Tanh)),
+        "LstmCell" => new LstmCell(r.Int("inputs"), r.Int("hidden"), r.Bool("bias", true)),
+        "PeepholeLstmCell" => new PeepholeLstmCell(r.Int("inputs"), r.Int("hidden"), ReadPeepholes(r), r.Bool("bias", true)),
+        "GruCell" => new GruCell(r.Int("inputs"), r.Int("hidden"), r.Bool("bias", true), r.Bool("resetBeforeWeight", false)),
+        var other => throw r.Error($"unknown cell '{other}' (RnnCell, LstmCell, PeepholeLstmCell, GruCell)", "cell"),
+    };
+
+    /// <summary>A peephole cell's gates that see c: <c>"peepholeInput"</c>, <c>"peepholeForget"</c>, <c>"peepholeOutput"</c>, each true by default.</summary>
+    private static LstmPeepholes ReadPeepholes(FieldReader r) =>
+        (r.Bool("peepholeInput", true) ? LstmPeepholes.Input : LstmPeepholes.None)
+        | (r.Bool("peepholeForget", true) ? LstmPeepholes.Forget : LstmPeepholes.None)
+        | (r.Bool("peepholeOutput", true) ? LstmPeepholes.Output : LstmPeepholes.None);
+
+    private static FieldWriter WriteCell(Cell cell, FieldWriter w)
+    {
+        switch (cell)
+        {
+            case RnnCell c:
+                w.String("cell", "RnnCell").Int("inputs", c.Inputs).Int("hidden", c.Hidden).Bool("bias", c.HasBias).Enum("nonlinearity", c.Nonlinearity);
+                break;
+            case LstmCell c:
+                w.String("cell", "LstmCell").Int("inputs", c.Inputs).Int("hidden", c.Hidden).Bool("bias", c.HasBias);
+                break;
+            case PeepholeLstmCell c:
+                w.String("cell", "PeepholeLstmCell").Int("inputs", c.Inputs).Int("hidden", c.Hidden).Bool("bias", c.HasBias)
+                    .Bool("peepholeInput", c.Peepholes.HasFlag(LstmPeepholes.Input)).Bool("peepholeForget", c.Peepholes.HasFlag(LstmPeepholes.Forget))
+                    .Bool("peepholeOutput", c.Peepholes.HasFlag(LstmPeepholes.Output));
+                break;
+            case GruCell c:
+                w.String("cell", "GruCell").Int("inputs", c.Inputs).Int("hidden", c.Hidden).Bool("bias", c.HasBias).Bool("resetBeforeWeight", c.ResetBeforeWeight);
+                break;
+            default:
+                throw new NotSupportedException($"architecture JSON: {cell.Describe()} is not in the format (RnnCell, LstmCell, PeepholeLstmCell, GruCell)");
+        }
+
+        return w;
+    }
 
     /// <summary>A <see cref="Join"/>: <c>"join": "Sum"</c>, <c>"Product"</c> or <c>"Concat"</c> (the default) with <c>"axis"</c> (−1 by default).</summary>
     private static Join ReadJoin(FieldReader r) => r.Enum("join", JoinKind.Concat) switch

@@ -26,6 +26,9 @@ public static class ArchitectureCase
         new Branches(Join.Product, new Tanh(), new Sigmoid()),
         new Branches(Join.Concat(1), new Dense(3, 2), new Identity()),
         new Scan(new RnnCell(3, 4, bias: false, RnnNonlinearity.ReLU), reverse: true),
+        new Scan(new LstmCell(3, 4)),
+        new Scan(new PeepholeLstmCell(3, 4, LstmPeepholes.Forget | LstmPeepholes.Output, bias: false), reverse: true),
+        new Scan(GruCell.Lecture(3, 4)),
         new EvalMode(new BatchNorm(3)),
     ];
 
@@ -67,6 +70,21 @@ public static class ArchitectureCase
         from nonlinearity in Gen.Elements(RnnNonlinearity.Tanh, RnnNonlinearity.ReLU)
         from reverse in Gen.Elements(true, false)
         select (Layer)new Scan(new RnnCell(i, h, bias, nonlinearity), reverse),
+        from i in Gen.Choose(1, 8)
+        from h in Gen.Choose(1, 8)
+        from bias in Gen.Elements(true, false)
+        from kind in Gen.Choose(0, 2)
+        from flag in Gen.Elements(true, false)
+        from peepholes in Gen.Choose(0, 7)
+        from reverse in Gen.Elements(true, false)
+        select (Layer)new Scan(
+            kind switch
+            {
+                0 => new LstmCell(i, h, bias),
+                1 => new PeepholeLstmCell(i, h, (LstmPeepholes)peepholes, bias),
+                _ => new GruCell(i, h, bias, resetBeforeWeight: flag),
+            },
+            reverse),
         from i in Gen.Choose(1, 8)
         from o in Gen.Choose(1, 8)
         from p in Fraction()
