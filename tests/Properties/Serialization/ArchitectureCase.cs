@@ -27,6 +27,9 @@ public static class ArchitectureCase
         new Branches(Join.Concat(1), new Dense(3, 2), new Identity()),
         new Scan(new RnnCell(3, 4, bias: false, RnnNonlinearity.ReLU), reverse: true),
         new EvalMode(new BatchNorm(3)),
+        new MaxPool2d(PoolWindow.Of((3, 2), (2, 1), (1, 0), (2, 1), ceilMode: true)), new MaxPool1d(3, 2, 1, 2, ceilMode: true),
+        new AvgPool2d(PoolWindow.Of((3, 3), (2, 2), (1, 1), ceilMode: true), countIncludePad: false), new AvgPool1d(2, 1, 1, false, countIncludePad: false),
+        new AdaptiveAvgPool2d(3, 2), AdaptiveAvgPool2d.Global, new AdaptiveAvgPool1d(4), new Flatten(2), new Dropout2d(0.3),
     ];
 
     private static Gen<ModelSpec> Spec() =>
