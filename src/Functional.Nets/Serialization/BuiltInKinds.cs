@@ -49,6 +49,7 @@ internal static class BuiltInKinds
         LayerKind.Plain<Softmax>("Softmax"),
         LayerKind.Plain<LogSoftmax>("LogSoftmax"),
         LayerKind.Of<Dropout>("Dropout", r => new Dropout(r.Double("p", 0.5), r.Enum("kind", DropoutKind.Inverted)), (d, w) => w.Double("p", d.P).Enum("kind", d.Kind)),
+        .. PoolingKinds.Layers,
         LayerKind.Of<DropConnect>(
             "DropConnect",
             r => new DropConnect(

@@ -42,7 +42,7 @@ public sealed class FormulaAttribute : Attribute
 /// <param name="Local">The local derivative (or a description of the Jacobian).</param>
 /// <param name="Vjp">One vector-Jacobian product per differentiable operand.</param>
 /// <param name="IsElementwise">Whether the Jacobian is diagonal (x̄ = ȳ ⊙ f′(x)), so a trace can print f′(x).</param>
-public sealed record Primitive(string Name, string Forward, string Local, IReadOnlyList<string> Vjp, bool IsElementwise = false)
+public sealed partial record Primitive(string Name, string Forward, string Local, IReadOnlyList<string> Vjp, bool IsElementwise = false)
 {
     private static readonly Primitive[] Unaries = Declared<UnaryOp>(elementwise: true);
     private static readonly Primitive[] Binaries = Declared<BinaryOp>(elementwise: false);
@@ -133,14 +133,19 @@ public sealed record Primitive(string Name, string Forward, string Local, IReadO
     public static Primitive Of(CompareOp op) => Comparisons[(int)op];
 
     /// <summary>Every declared primitive.</summary>
-    public static IReadOnlyList<Primitive> All { get; } =
-        [.. Unaries, .. Binaries, .. Comparisons, .. typeof(Primitive).GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Where(f => f.FieldType == typeof(Primitive)).Select(f => (Primitive)f.GetValue(null)!)];
+    public static IReadOnlyList<Primitive> All => AllDeclared.Value;
 
-    private static readonly Dictionary<string, Primitive> ByName = All.ToDictionary(p => p.Name, StringComparer.Ordinal);
+    // Lazy, because the static fields are declared in several partial files (Primitive.Pooling.cs, …) whose initializers
+    // run in an unspecified order: a list built by a field initializer here could read another file's fields before
+    // they are set. A Lazy is first read after the type initializer has finished.
+    private static readonly Lazy<IReadOnlyList<Primitive>> AllDeclared = new(() =>
+        [.. Unaries, .. Binaries, .. Comparisons, .. typeof(Primitive).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.FieldType == typeof(Primitive)).Select(f => (Primitive)f.GetValue(null)!)]);
+
+    private static readonly Lazy<Dictionary<string, Primitive>> ByName = new(() => All.ToDictionary(p => p.Name, StringComparer.Ordinal));
 
     /// <summary>The declaration named <paramref name="name"/> (a tape label), or null for another name (a user's op).</summary>
-    public static Primitive? Find(string? name) => name is not null && ByName.TryGetValue(name, out var p) ? p : null;
+    public static Primitive? Find(string? name) => name is not null && ByName.Value.TryGetValue(name, out var p) ? p : null;
 
     // One declaration per enum member, read once from its [Formula]; a member without one fails here, at type
     // initialization, so a new operation cannot be added without its formulas.

@@ -30,6 +30,9 @@ public static class ArchitectureCase
         new Scan(new PeepholeLstmCell(3, 4, LstmPeepholes.Forget | LstmPeepholes.Output, bias: false), reverse: true),
         new Scan(GruCell.Lecture(3, 4)),
         new EvalMode(new BatchNorm(3)),
+        new MaxPool2d(PoolWindow.Of((3, 2), (2, 1), (1, 0), (2, 1), ceilMode: true)), new MaxPool1d(3, 2, 1, 2, ceilMode: true),
+        new AvgPool2d(PoolWindow.Of((3, 3), (2, 2), (1, 1), ceilMode: true), countIncludePad: false), new AvgPool1d(2, 1, 1, false, countIncludePad: false),
+        new AdaptiveAvgPool2d(3, 2), AdaptiveAvgPool2d.Global, new AdaptiveAvgPool1d(4), new Flatten(2), new Dropout2d(0.3),
     ];
 
     private static Gen<ModelSpec> Spec() =>
