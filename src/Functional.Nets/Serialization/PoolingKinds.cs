@@ -20,7 +20,9 @@ internal static class PoolingKinds
             (a, w) => WriteWindow(a.Window, w).Bool("countIncludePad", a.CountIncludePad)),
         LayerKind.Of<AvgPool1d>(
             "AvgPool1d",
-            r => new AvgPool1d(r.Int("kernel"), r.Has("stride") ? r.Int("stride") : null, r.Int("padding", 0), r.Bool("ceilMode", false), r.Bool("countIncludePad", true)),
+            r => r.Int("dilation", 1) == 1
+                ? new AvgPool1d(r.Int("kernel"), r.Has("stride") ? r.Int("stride") : null, r.Int("padding", 0), r.Bool("ceilMode", false), r.Bool("countIncludePad", true))
+                : throw r.Error("average pooling has no dilation: expected 1", "dilation"),
             (a, w) => WriteLine(a.Window, w).Bool("countIncludePad", a.CountIncludePad)),
         LayerKind.Of<AdaptiveAvgPool2d>("AdaptiveAvgPool2d", r => new AdaptiveAvgPool2d(r.Int("outH"), r.Int("outW")), (a, w) => w.Int("outH", a.OutH).Int("outW", a.OutW)),
         LayerKind.Of<AdaptiveAvgPool1d>("AdaptiveAvgPool1d", r => new AdaptiveAvgPool1d(r.Int("output")), (a, w) => w.Int("output", a.Output)),
