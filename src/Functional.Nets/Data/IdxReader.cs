@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.IO.Compression;
 
 namespace Functional.Nets;
 
@@ -33,7 +32,9 @@ public sealed class IdxFormatException : Exception
 /// Images are 0x00000803 (N, rows, columns), labels 0x00000801 (N).
 /// </summary>
 /// <remarks>
-/// A file may be gzip-compressed; that is detected by its first two bytes (0x1f 0x8b), not by its name.
+/// A file may be gzip-compressed; that is detected by its first two bytes (0x1f 0x8b), not by its name. A gzip
+/// file may have several members, read one after another; each member's CRC-32 and length are checked against
+/// its trailer, as Python's gzip does, so a damaged or cut file is refused rather than read as wrong data.
 /// Everything is checked before it is trusted: the magic number, every dimension, and the exact length (a
 /// truncated file and one with trailing bytes are both errors). Nothing is allocated from an unchecked header:
 /// a raw file's payload is compared with the file's length before its buffer is allocated, and a gzip file's
@@ -74,7 +75,7 @@ public static class IdxReader
         file.Position = 0;
         try
         {
-            using var stream = gzip ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : (Stream)file;
+            using var stream = gzip ? new CheckedGzipStream(file) : (Stream)file;
             var kind = gzip ? "decompressed content" : "file";
             var dims = ReadHeader(path, stream, rank, kind);
             var headerBytes = 4 + 4 * rank;
@@ -106,7 +107,7 @@ public static class IdxReader
         }
         catch (InvalidDataException e)
         {
-            throw new IdxFormatException(path, $"the gzip stream is corrupt or truncated ({e.Message})", e);
+            throw new IdxFormatException(path, $"the gzip stream is corrupt or truncated: {e.Message}", e);
         }
     }
 
