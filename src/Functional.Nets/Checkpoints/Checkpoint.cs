@@ -80,7 +80,15 @@ public static class Checkpoint
     /// The file is invalid; a part is missing or extra; or a leaf is missing, extra or of another shape. The message
     /// names the file, the part and leaf, and what was expected and found.
     /// </exception>
-    public static MultiPartState Load(string path, Backend backend, MultiPartState like)
+    public static MultiPartState Load(string path, Backend backend, MultiPartState like) => Load(path, backend, like, requireFinite: false);
+
+    /// <summary>As <see cref="Load(string, Backend, MultiPartState)"/>; with <paramref name="requireFinite"/>, a NaN or infinite value is refused.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="backend">The backend the tensors are made on.</param>
+    /// <param name="like">A state of the same parts; its values are not used.</param>
+    /// <param name="requireFinite">Whether a NaN or infinite element (or one that overflows the backend's float32) throws, naming the leaf and the element.</param>
+    /// <exception cref="CheckpointException">As the overload without <paramref name="requireFinite"/>, or a value is not finite.</exception>
+    public static MultiPartState Load(string path, Backend backend, MultiPartState like, bool requireFinite)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(like);
@@ -151,7 +159,7 @@ public static class Checkpoint
             throw new CheckpointException(path, unexpected.Name, $"the file has this entry (shape {unexpected.Shape}) but no part of the state has such a leaf");
         }
 
-        var all = SafeTensors.ReadTensors(stream, header, selected, backend);
+        var all = SafeTensors.ReadTensors(stream, header, selected, backend, requireFinite);
         var parts = like.Parts.Select(part =>
         {
             TensorTree Tree(int tree) => TensorTree.Of(expected
@@ -181,7 +189,14 @@ public static class Checkpoint
 
     /// <summary>Loads a checkpoint written by <see cref="Save(string, TrainState, IReadOnlyDictionary{string, string}?)"/> onto <paramref name="backend"/>.</summary>
     /// <exception cref="CheckpointException">The file is not a valid safetensors file, or lacks the metadata of a training checkpoint.</exception>
-    public static TrainState Load(string path, Backend backend)
+    public static TrainState Load(string path, Backend backend) => Load(path, backend, requireFinite: false);
+
+    /// <summary>As <see cref="Load(string, Backend)"/>; with <paramref name="requireFinite"/>, a NaN or infinite value is refused.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="backend">The backend the tensors are made on.</param>
+    /// <param name="requireFinite">Whether a NaN or infinite element (or one that overflows the backend's float32) throws, naming the leaf and the element.</param>
+    /// <exception cref="CheckpointException">As the overload without <paramref name="requireFinite"/>, or a value is not finite.</exception>
+    public static TrainState Load(string path, Backend backend, bool requireFinite)
     {
         ArgumentNullException.ThrowIfNull(backend);
         using var stream = SafeTensors.OpenRead(path);
@@ -198,7 +213,7 @@ public static class Checkpoint
         var layerState = LayerStateNames(header);
 
         // One pass over the data buffer; if it fails, nothing read is left unreleased.
-        var all = SafeTensors.ReadTensors(stream, header, header.Entries.Select(e => (e.Name, e)).ToList(), backend);
+        var all = SafeTensors.ReadTensors(stream, header, header.Entries.Select(e => (e.Name, e)).ToList(), backend, requireFinite);
         var parameters = new List<KeyValuePair<string, Tensor>>();
         var state = new List<KeyValuePair<string, Tensor>>();
         var optimizer = new List<KeyValuePair<string, Tensor>>();
@@ -228,8 +243,12 @@ public static class Checkpoint
     /// its order. A safetensors file from elsewhere (no <c>functional.nets.</c> metadata) loads too: every
     /// entry not under <see cref="OptimizerPrefix"/> counts as a parameter.
     /// </summary>
-    /// <exception cref="CheckpointException">The file is invalid, or a leaf is missing, extra or of another shape than expected; the message names the file and the leaf.</exception>
-    public static TensorTree LoadParameters(string path, Backend backend, TensorTree? expectedLike = null)
+    /// <param name="path">The file.</param>
+    /// <param name="backend">The backend the tensors are made on.</param>
+    /// <param name="expectedLike">The tree whose leaf names and shapes the file must have, or null to take the file's.</param>
+    /// <param name="requireFinite">Whether a NaN or infinite element (or one that overflows the backend's float32) throws, naming the leaf and the element.</param>
+    /// <exception cref="CheckpointException">The file is invalid, a leaf is missing, extra or of another shape than expected, or (with <paramref name="requireFinite"/>) a value is not finite; the message names the file and the leaf.</exception>
+    public static TensorTree LoadParameters(string path, Backend backend, TensorTree? expectedLike = null, bool requireFinite = false)
     {
         ArgumentNullException.ThrowIfNull(backend);
         using var stream = SafeTensors.OpenRead(path);
@@ -241,7 +260,7 @@ public static class Checkpoint
             .ToList();
         if (expectedLike is null)
         {
-            return SafeTensors.ReadTensors(stream, header, inFile.Select(e => (e.Name, e)).ToList(), backend);
+            return SafeTensors.ReadTensors(stream, header, inFile.Select(e => (e.Name, e)).ToList(), backend, requireFinite);
         }
 
         var byName = inFile.ToDictionary(e => e.Name, StringComparer.Ordinal);
@@ -273,7 +292,7 @@ public static class Checkpoint
                 $"the file has this parameter (shape {extra.Shape}) but the expected tree does not; expected {expectedLike.Describe()}");
         }
 
-        return SafeTensors.ReadTensors(stream, header, selected, backend);
+        return SafeTensors.ReadTensors(stream, header, selected, backend, requireFinite);
     }
 
     /// <summary>

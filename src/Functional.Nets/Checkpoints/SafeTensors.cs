@@ -66,6 +66,7 @@ public static class SafeTensors
                 nameof(tensors));
         }
 
+        RequireEncodable(tensors, metadata);
         var dtypes = tensors.Select(l => SafeTensorsDTypes.For(l.Value.DType)).ToArray();
         var sizes = dtypes.Select(d => SafeTensorsDTypes.TryGetSize(d, out var s) ? s : 0).ToArray();
 
@@ -111,12 +112,19 @@ public static class SafeTensors
 
     /// <summary>Reads every tensor of the file at <paramref name="path"/> onto <paramref name="backend"/>, in header order, with the metadata.</summary>
     /// <exception cref="CheckpointException">The file is truncated, its header is malformed or inconsistent.</exception>
-    public static (TensorTree Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path, Backend backend)
+    public static (TensorTree Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path, Backend backend) => Read(path, backend, requireFinite: false);
+
+    /// <summary>As <see cref="Read(string, Backend)"/>; with <paramref name="requireFinite"/>, a NaN or infinite value is refused.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="backend">The backend the tensors are made on.</param>
+    /// <param name="requireFinite">Whether a NaN or infinite element (or one that overflows the backend's float32) throws, naming the leaf and the element.</param>
+    /// <exception cref="CheckpointException">The file is truncated, its header is malformed or inconsistent, or (with <paramref name="requireFinite"/>) a value is not finite.</exception>
+    public static (TensorTree Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path, Backend backend, bool requireFinite)
     {
         ArgumentNullException.ThrowIfNull(backend);
         using var stream = OpenRead(path);
         var header = SafeTensorsHeader.Read(stream, path);
-        return (ReadTensors(stream, header, header.Entries.Select(e => (e.Name, e)).ToList(), backend), header.Metadata);
+        return (ReadTensors(stream, header, header.Entries.Select(e => (e.Name, e)).ToList(), backend, requireFinite), header.Metadata);
     }
 
     /// <summary>Opens a file for reading with a buffer suited to sequential reads.</summary>
@@ -131,11 +139,12 @@ public static class SafeTensors
     /// from <paramref name="header"/>) onto <paramref name="backend"/>, in the order given. Reads the data
     /// buffer front to back, skipping what is not selected.
     /// </summary>
-    internal static TensorTree ReadTensors(Stream stream, SafeTensorsHeader header, IReadOnlyList<(string Name, SafeTensorsEntry Entry)> selected, Backend backend) =>
-        ReadTensors(stream, header, selected, _ => backend);
+    internal static TensorTree ReadTensors(Stream stream, SafeTensorsHeader header, IReadOnlyList<(string Name, SafeTensorsEntry Entry)> selected, Backend backend, bool requireFinite = false) =>
+        ReadTensors(stream, header, selected, _ => backend, requireFinite);
 
     /// <summary>As the overload with one backend, but tensor i is made on <paramref name="backendOf"/>(i).</summary>
-    internal static TensorTree ReadTensors(Stream stream, SafeTensorsHeader header, IReadOnlyList<(string Name, SafeTensorsEntry Entry)> selected, Func<int, Backend> backendOf)
+    internal static TensorTree ReadTensors(
+        Stream stream, SafeTensorsHeader header, IReadOnlyList<(string Name, SafeTensorsEntry Entry)> selected, Func<int, Backend> backendOf, bool requireFinite = false)
     {
         var path = header.Path;
         foreach (var (_, entry) in selected)
@@ -157,6 +166,10 @@ public static class SafeTensors
                 var values = new double[entry.ElementCount];
                 ReadData(stream, entry, values, buffer);
                 loaded[i] = backendOf(i).FromArray(values, entry.Shape);
+                if (requireFinite)
+                {
+                    RequireFinite(path, entry, values, loaded[i]!.DType == DType.Float32);
+                }
             }
 
             return TensorTree.Of(selected.Select((s, i) => KeyValuePair.Create(s.Name, loaded[i]!)));
@@ -176,6 +189,71 @@ public static class SafeTensors
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>Throws naming the leaf, the element's position and its value if one of <paramref name="values"/> is not finite (as stored, or once rounded to float32).</summary>
+    private static void RequireFinite(string path, SafeTensorsEntry entry, double[] values, bool float32)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            var v = values[i];
+            if (double.IsFinite(v) && (!float32 || float.IsFinite((float)v)))
+            {
+                continue;
+            }
+
+            // The row-major multi-index, so the element can be found in the tensor as the user sees it.
+            var dims = entry.Shape.Dims;
+            var index = new long[dims.Length];
+            var rest = (long)i;
+            for (var d = dims.Length - 1; d >= 0; d--)
+            {
+                index[d] = rest % dims[d];
+                rest /= dims[d];
+            }
+
+            var found = double.IsFinite(v)
+                ? $"{v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}, which overflows float32 to {(v > 0 ? "+∞" : "−∞")}"
+                : double.IsNaN(v) ? "NaN" : v > 0 ? "+∞" : "−∞";
+            throw new CheckpointException(
+                path,
+                entry.Name,
+                $"element {i} (index [{string.Join(", ", index)}]) of shape {entry.Shape} is {found}, but finite values were required (requireFinite)");
+        }
+    }
+
+    /// <summary>
+    /// Refuses names and metadata holding a lone UTF-16 surrogate: UTF-8 cannot encode one, and the JSON writer would
+    /// silently write U+FFFD instead, so the name saved would not load back as itself.
+    /// </summary>
+    private static void RequireEncodable(TensorTree tensors, IReadOnlyDictionary<string, string>? metadata)
+    {
+        foreach (var (name, _) in tensors)
+        {
+            if (SafeTensorsHeader.LoneSurrogate(name) is var at and >= 0)
+            {
+                throw new ArgumentException(
+                    $"checkpoint: leaf '{Escaped(name)}' holds a lone UTF-16 surrogate U+{(int)name[at]:X4} at index {at}, which UTF-8 cannot encode; it would be saved as U+FFFD and load back under another name",
+                    nameof(tensors));
+            }
+        }
+
+        foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
+        {
+            foreach (var (text, what) in new[] { (key, "key"), (value ?? "", "value") })
+            {
+                if (SafeTensorsHeader.LoneSurrogate(text) is var at and >= 0)
+                {
+                    throw new ArgumentException(
+                        $"checkpoint: the {what} of metadata '{Escaped(key)}' holds a lone UTF-16 surrogate U+{(int)text[at]:X4} at index {at}, which UTF-8 cannot encode; it would be saved as U+FFFD and load back changed",
+                        nameof(metadata));
+                }
+            }
+        }
+    }
+
+    /// <summary>The text with each surrogate written as \uXXXX, so a message about one can be printed and read.</summary>
+    private static string Escaped(string text) =>
+        string.Concat(text.Select(c => char.IsSurrogate(c) ? $"\\u{(int)c:X4}" : c.ToString()));
 
     private static void Release(Tensor?[] tensors)
     {

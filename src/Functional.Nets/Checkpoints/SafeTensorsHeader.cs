@@ -10,7 +10,9 @@ namespace Functional.Nets;
 /// and at most <see cref="MaxHeaderLength"/>; the JSON is well formed; every entry has a readable dtype,
 /// non-negative dimensions and offsets inside the data buffer; End − Begin equals
 /// product(shape)·sizeof(dtype), computed without overflow; sorted by offset the entries tile the buffer
-/// from 0 with no gap or overlap; and the buffer ends where the last entry does.
+/// from 0 with no gap or overlap; and the buffer ends where the last entry does. Every name is non-empty, no
+/// object names a key twice, and no string escapes a lone UTF-16 surrogate (<c>"\ud800"</c>), which is well-formed
+/// JSON but not text.
 /// </summary>
 public sealed class SafeTensorsHeader
 {
@@ -114,11 +116,18 @@ public sealed class SafeTensorsHeader
                 throw new CheckpointException(path, null, $"the header must be a JSON object, got a JSON {root.ValueKind}");
             }
 
+            RequireUnicodeStrings(path, json);
+
             var entries = new List<SafeTensorsEntry>();
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var property in root.EnumerateObject())
             {
+                if (property.Name.Length == 0)
+                {
+                    throw new CheckpointException(path, null, "an entry has the empty name \"\": every tensor needs a name");
+                }
+
                 if (!seen.Add(property.Name))
                 {
                     throw new CheckpointException(path, property.Name, "the header names this key twice");
@@ -165,6 +174,16 @@ public sealed class SafeTensorsHeader
         if (value.ValueKind != JsonValueKind.Object)
         {
             throw new CheckpointException(path, name, $"the entry must be an object with dtype, shape and data_offsets, got a JSON {value.ValueKind}");
+        }
+
+        // A key given twice would leave TryGetProperty to pick one silently; the reference reader refuses it.
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var field in value.EnumerateObject())
+        {
+            if (!keys.Add(field.Name))
+            {
+                throw new CheckpointException(path, name, $"the entry names '{field.Name}' twice");
+            }
         }
 
         if (!value.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
@@ -249,10 +268,81 @@ public sealed class SafeTensorsHeader
         {
             return new Shape(dims);
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or OverflowException)
         {
             // Shape refuses an element count beyond 2⁶³ − 1; the file is what is wrong, so say so with its name.
-            throw new CheckpointException(path, name, $"shape [{string.Join(", ", dims)}] has more than 2^63 elements");
+            throw new CheckpointException(path, name, $"shape [{string.Join(", ", dims)}] has more than 2^63 elements", e);
+        }
+    }
+
+    /// <summary>
+    /// The index of the first lone UTF-16 surrogate in <paramref name="text"/>, or -1. UTF-8 cannot encode one, so
+    /// such a string can neither be read from a header nor written to one unchanged.
+    /// </summary>
+    internal static int LoneSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// Refuses a header whose JSON strings (names, dtypes, metadata) escape a lone UTF-16 surrogate such as
+    /// <c>"\ud800"</c>: well-formed JSON, but not a Unicode string, and the JSON reader would throw an
+    /// <see cref="InvalidOperationException"/> on first reading it. Checked here, where the byte position is known.
+    /// </summary>
+    private static void RequireUnicodeStrings(string path, byte[] json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 8 });
+        string? entry = null;
+        while (reader.Read())
+        {
+            var isName = reader.TokenType == JsonTokenType.PropertyName;
+            if (!isName && reader.TokenType != JsonTokenType.String)
+            {
+                continue;
+            }
+
+            string? text = null;
+            if (reader.ValueIsEscaped)
+            {
+                try
+                {
+                    text = reader.GetString();
+                }
+                catch (InvalidOperationException e)
+                {
+                    var raw = System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
+                    if (raw.Length > 60)
+                    {
+                        raw = raw[..57] + "...";
+                    }
+
+                    var what = isName && reader.CurrentDepth == 1 ? "the name of an entry"
+                        : entry == MetadataKey ? $"a {MetadataKey} {(isName ? "key" : "value")}"
+                        : $"a {(isName ? "key" : "value")} of the entry";
+                    throw new CheckpointException(
+                        path,
+                        (isName && reader.CurrentDepth == 1) || entry == MetadataKey ? null : entry,
+                        $"{what}, the JSON string \"{raw}\" at byte {reader.TokenStartIndex} of the header, escapes a lone UTF-16 surrogate, which is not a Unicode character",
+                        e);
+                }
+            }
+
+            if (isName && reader.CurrentDepth == 1)
+            {
+                entry = text ?? reader.GetString();
+            }
         }
     }
 
