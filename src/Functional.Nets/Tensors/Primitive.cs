@@ -42,7 +42,7 @@ public sealed class FormulaAttribute : Attribute
 /// <param name="Local">The local derivative (or a description of the Jacobian).</param>
 /// <param name="Vjp">One vector-Jacobian product per differentiable operand.</param>
 /// <param name="IsElementwise">Whether the Jacobian is diagonal (x̄ = ȳ ⊙ f′(x)), so a trace can print f′(x).</param>
-public sealed record Primitive(string Name, string Forward, string Local, IReadOnlyList<string> Vjp, bool IsElementwise = false)
+public sealed partial record Primitive(string Name, string Forward, string Local, IReadOnlyList<string> Vjp, bool IsElementwise = false)
 {
     private static readonly Primitive[] Unaries = Declared<UnaryOp>(elementwise: true);
     private static readonly Primitive[] Binaries = Declared<BinaryOp>(elementwise: false);
