@@ -27,6 +27,10 @@ public static class ArchitectureCase
         new Branches(Join.Concat(1), new Dense(3, 2), new Identity()),
         new Scan(new RnnCell(3, 4, bias: false, RnnNonlinearity.ReLU), reverse: true),
         new EvalMode(new BatchNorm(3)),
+        new Conv1d(4, 6, 3, stride: 2, padding: Padding.Explicit((1, 2)), groups: 2, bias: false),
+        new Conv2d(3, 6, (3, 5), (2, 1), Padding.Half, (1, 1), groups: 3),
+        new Conv2d(2, 4, 3, padding: Padding.Full, weightInit: Initializer.HeNormal()),
+        new ConvTranspose2d(4, 2, (3, 3), (2, 2), (1, 1), (1, 0), groups: 2, dilation: (1, 2)),
     ];
 
     private static Gen<ModelSpec> Spec() =>
