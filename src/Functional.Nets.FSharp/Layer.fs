@@ -25,6 +25,21 @@ module Layer =
             override _.Init(_, _) = TensorTree.Empty
             override _.Apply(_, state, input, context) = struct (f context.Mode (Option.ofNullable context.Key) input, state) }
 
+    /// A 1-d convolution (nn.Conv1d) over [N, C_in, L]: L_out = ⌊(L + p_before + p_after − (k − 1) − 1)/s⌋ + 1.
+    let conv1d (inChannels: int) (outChannels: int) (kernel: int) (stride: int) (padding: Padding) : Layer =
+        Conv1d(inChannels, outChannels, kernel, stride = stride, padding = padding)
+
+    /// A 2-d convolution (nn.Conv2d) with a square kernel, over [N, C_in, H, W]: n_out = ⌊(n + p_before + p_after − (k − 1) − 1)/s⌋ + 1
+    /// per axis; `Padding.None`, `Padding.Half`, `Padding.Full` or `Padding.Explicit`.
+    let conv2d (inChannels: int) (outChannels: int) (kernel: int) (stride: int) (padding: Padding) : Layer =
+        Conv2d(inChannels, outChannels, kernel, stride = stride, padding = padding)
+
+    /// A 2-d transposed convolution (nn.ConvTranspose2d) with a square kernel: n_out = (n − 1)·s − 2p + (k − 1) + output_padding + 1.
+    let convTranspose2d (inChannels: int) (outChannels: int) (kernel: int) (stride: int) (padding: int) (outputPadding: int) : Layer =
+        ConvTranspose2d(
+            inChannels, outChannels, struct (kernel, kernel), stride = System.Nullable<struct (int * int)>(struct (stride, stride)),
+            padding = System.Nullable<struct (int * int)>(struct (padding, padding)), outputPadding = System.Nullable<struct (int * int)>(struct (outputPadding, outputPadding)))
+
     /// Parameters for `layer` on `backend`, drawn deterministically from `key`.
     let init (key: Key) (backend: Backend) (layer: Layer) : TensorTree = layer.Init(key, backend)
 

@@ -65,6 +65,32 @@ internal static class BuiltInKinds
                 }
             }),
         LayerKind.Of<EvalMode>("EvalMode", r => new EvalMode(r.Layer("layer")), (e, w) => w.Layer("layer", e.Inner)),
+        LayerKind.Of<Conv1d>(
+            "Conv1d",
+            r => new Conv1d(
+                r.Int("inChannels"), r.Int("outChannels"), r.Int("kernel"), r.Int("stride", 1), ReadPadding(r), r.Int("dilation", 1), r.Int("groups", 1),
+                r.Bool("bias", true), r.Initializer("weightInit"), r.Initializer("biasInit")),
+            (c, w) => WriteConvolution(c, w.Int("inChannels", c.InChannels).Int("outChannels", c.OutChannels).Int("kernel", c.Kernel[0]).Int("stride", c.Stride[0]).Int("dilation", c.Dilation[0]))),
+        LayerKind.Of<Conv2d>(
+            "Conv2d",
+            r => new Conv2d(
+                r.Int("inChannels"), r.Int("outChannels"), Pair(r, "kernel", null), Pair(r, "stride", 1), ReadPadding(r), Pair(r, "dilation", 1), r.Int("groups", 1),
+                r.Bool("bias", true), r.Initializer("weightInit"), r.Initializer("biasInit")),
+            (c, w) => WriteConvolution(c, w.Int("inChannels", c.InChannels).Int("outChannels", c.OutChannels).Ints("kernel", c.Kernel).Ints("stride", c.Stride).Ints("dilation", c.Dilation))),
+        LayerKind.Of<ConvTranspose2d>(
+            "ConvTranspose2d",
+            r => new ConvTranspose2d(
+                r.Int("inChannels"), r.Int("outChannels"), Pair(r, "kernel", null), Pair(r, "stride", 1), Pair(r, "padding", 0), Pair(r, "outputPadding", 0), r.Int("groups", 1),
+                r.Bool("bias", true), Pair(r, "dilation", 1), r.Initializer("weightInit"), r.Initializer("biasInit")),
+            (c, w) =>
+            {
+                w.Int("inChannels", c.InChannels).Int("outChannels", c.OutChannels).Ints("kernel", c.Kernel).Ints("stride", c.Stride).Ints("padding", c.Padding)
+                    .Ints("outputPadding", c.OutputPadding).Ints("dilation", c.Dilation).Int("groups", c.Groups).Bool("bias", c.HasBias).Initializer("weightInit", c.WeightInit);
+                if (c.HasBias)
+                {
+                    w.Initializer("biasInit", c.BiasInit);
+                }
+            }),
         LayerKind.Of<BatchNorm>(
             "BatchNorm",
             r => new BatchNorm(r.Int("features"), r.Double("momentum", 0.1), r.Double("epsilon", 1e-5), r.Bool("affine", true), r.Bool("trackRunningStats", true)),
@@ -132,6 +158,44 @@ internal static class BuiltInKinds
             w.Int("axis", c.Axis);
         }
     }
+
+    /// <summary>
+    /// A convolution's padding: <c>"padding": "None"</c> (the default), <c>"Half"</c>, <c>"Full"</c>, or
+    /// <c>"Explicit"</c> with <c>"pads": [before₀, after₀, before₁, after₁, …]</c>, one pair per spatial axis.
+    /// </summary>
+    private static Padding ReadPadding(FieldReader r) => r.Enum("padding", PaddingKind.None) switch
+    {
+        PaddingKind.Half => Padding.Half,
+        PaddingKind.Full => Padding.Full,
+        PaddingKind.Explicit => r.Ints("pads") is { Length: > 0 } p && p.Length % 2 == 0 && p.All(v => v >= 0)
+            ? Padding.Explicit(Enumerable.Range(0, p.Length / 2).Select(i => (p[2 * i], p[2 * i + 1])).ToArray())
+            : throw r.Error("explicit padding needs \"pads\": an even number of non-negative integers, (before, after) per spatial axis", "pads"),
+        _ => Padding.None,
+    };
+
+    private static void WriteConvolution(ConvolutionLayer c, FieldWriter w)
+    {
+        w.Enum("padding", c.Padding.Kind);
+        if (c.Padding.Kind == PaddingKind.Explicit)
+        {
+            w.Ints("pads", c.Padding.Sides.SelectMany(s => new[] { s.Before, s.After }));
+        }
+
+        w.Int("groups", c.Groups).Bool("bias", c.HasBias).Initializer("weightInit", c.WeightInit);
+        if (c.HasBias)
+        {
+            w.Initializer("biasInit", c.BiasInit);
+        }
+    }
+
+    /// <summary>A (height, width) pair written as <c>[h, w]</c>; required when <paramref name="fallback"/> is null.</summary>
+    private static (int H, int W) Pair(FieldReader r, string name, int? fallback) => r.Ints(name) switch
+    {
+        [var h, var w] => (h, w),
+        null when fallback is { } f => (f, f),
+        null => throw r.Error("is required: two integers [height, width]", name),
+        _ => throw r.Error("must be two integers [height, width]", name),
+    };
 
     /// <summary>The factories of <see cref="Initializer"/>, with the same argument names and defaults.</summary>
     public static IEnumerable<InitializerKind> Initializers =>

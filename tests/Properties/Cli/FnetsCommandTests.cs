@@ -75,7 +75,7 @@ public sealed class FnetsCommandTests
     /// <summary>Bad input exits with 2 and says why on stderr; nothing on stdout.</summary>
     [Theory]
     [InlineData("{ \"type\": \"Sequential\", \"layers\": [ { \"type\": \"Dense\", \"inputs\": 2, \"outputs\": 2 } { \"type\": \"ReLU\" } ] }", ": at $.layers[1]: malformed JSON: '{' is invalid after a value")]
-    [InlineData("{ \"type\": \"Sequential\", \"layers\": [ { \"type\": \"Dense\", \"inputs\": 2, \"outputs\": 2 }, { \"type\": \"Relu\" } ] }", "at $.layers[1].type: unknown layer type 'Relu' (did you mean 'ReLU'?); known: AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm, Branches, Dense")]
+    [InlineData("{ \"type\": \"Sequential\", \"layers\": [ { \"type\": \"Dense\", \"inputs\": 2, \"outputs\": 2 }, { \"type\": \"Relu\" } ] }", "at $.layers[1].type: unknown layer type 'Relu' (did you mean 'ReLU'?); known: AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm, Branches, Conv1d, Conv2d")]
     [InlineData("{ \"type\": \"Sequential\", \"layers\": [ { \"type\": \"Dense\", \"inputs\": 2, \"outputs\": 3 }, { \"type\": \"Dense\", \"inputs\": 2, \"outputs\": 1 } ] }", "Dense(2→1) at [1]: expected input [*, 2], got [4, 3]")]
     [InlineData("{ \"type\": \"ReLU\" }", "cannot be inferred")]
     [InlineData("{ \"loss\": \"BinaryCrossEntropy\", \"type\": \"Dense\", \"inputs\": 3, \"outputs\": 2, \"weightInit\": { \"type\": \"Constant\", \"value\": 5 } }", "does the model end in a Sigmoid?")]
