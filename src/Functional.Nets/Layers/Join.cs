@@ -11,6 +11,12 @@ public enum JoinKind
 
     /// <summary>The inputs side by side along one axis (equal shapes but on that axis).</summary>
     Concat,
+
+    /// <summary>y = a ⊙ b ⊙ ... with the later inputs broadcast onto the first's shape (a channel scale).</summary>
+    BroadcastProduct,
+
+    /// <summary>y = a + b + ... with the later inputs broadcast onto the first's shape (a per-channel shift).</summary>
+    BroadcastSum,
 }
 
 /// <summary>

@@ -142,11 +142,16 @@ internal static class BuiltInKinds
         return w;
     }
 
-    /// <summary>A <see cref="Join"/>: <c>"join": "Sum"</c>, <c>"Product"</c> or <c>"Concat"</c> (the default) with <c>"axis"</c> (−1 by default).</summary>
+    /// <summary>
+    /// A <see cref="Join"/>: <c>"join": "Sum"</c>, <c>"Product"</c>, <c>"BroadcastSum"</c>, <c>"BroadcastProduct"</c>
+    /// or <c>"Concat"</c> (the default) with <c>"axis"</c> (−1 by default).
+    /// </summary>
     private static Join ReadJoin(FieldReader r) => r.Enum("join", JoinKind.Concat) switch
     {
         JoinKind.Sum => Join.Sum,
         JoinKind.Product => Join.Product,
+        JoinKind.BroadcastSum => Join.BroadcastSum,
+        JoinKind.BroadcastProduct => Join.BroadcastProduct,
         _ => Join.Concat(r.Int("axis", -1)),
     };
 
