@@ -12,6 +12,8 @@ public sealed class FnetsCommandTests
 {
     private static readonly string Xor = RepositoryFiles.Path("examples/models/xor.json");
     private static readonly string Mnist = RepositoryFiles.Path("examples/models/mnist-mlp.json");
+    private static readonly string Cnn = RepositoryFiles.Path("examples/models/cnn.json");
+    private static readonly string ResNetSe = RepositoryFiles.Path("examples/models/resnet-se.json");
 
     /// <summary>The README's command: the XOR network passes on every backend.</summary>
     [Fact]
@@ -42,6 +44,24 @@ public sealed class FnetsCommandTests
         var checks = root.GetProperty("checks").EnumerateArray().ToArray();
         Assert.Equal(["reference", "torch64", "torch32"], checks.Select(c => c.GetProperty("backend").GetString()));
         Assert.All(checks, c => Assert.True(c.GetProperty("report").GetProperty("passed").GetBoolean()));
+    }
+
+    /// <summary>
+    /// The convolutional files pass on every backend in training mode (batch norm on batch statistics): a CNN with
+    /// max pooling, and a ResNet basic block with squeeze-and-excitation. ReLU and max-pool kinks are set aside, not tolerated.
+    /// </summary>
+    [Theory]
+    [InlineData("cnn")]
+    [InlineData("resnet-se")]
+    public void Convolutional_models_pass_on_every_backend(string name)
+    {
+        var (code, output, error) = Run("gradcheck", name == "cnn" ? Cnn : ResNetSe, "--batch", "3");
+        Assert.True(code == ExitCode.Passed, output + error);
+        Assert.Contains("reference vs finite differences", output, StringComparison.Ordinal);
+        Assert.Contains("torch64 vs reference", output, StringComparison.Ordinal);
+        Assert.Contains("torch32 vs reference", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("SKIPPED", output, StringComparison.Ordinal);
+        Assert.Empty(error);
     }
 
     /// <summary>A planted wrong derivative (σ instead of σ(1 − σ)) fails the check: exit code 1, the leaves named.</summary>

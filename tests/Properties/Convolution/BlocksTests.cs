@@ -201,3 +201,27 @@ public sealed class BlocksTests(ITestOutputHelper output)
         return new CnnCase(seed, block(), input, mode);
     }
 }
+
+/// <summary>
+/// The blocks in architecture JSON: each round-trips (they are compositions of kinds already in the format, with
+/// the broadcasting join), and <c>examples/models/resnet-se.json</c> holds exactly <see cref="Blocks.BasicBlock"/>
+/// and <see cref="Blocks.SqueezeExcitation"/>.
+/// </summary>
+public sealed class BlocksJsonTests
+{
+    [Fact]
+    public void Blocks_round_trip_and_the_example_file_holds_them()
+    {
+        foreach (var block in new[] { Blocks.BasicBlock(3, 6, 2), Blocks.BasicBlock(4, 4), Blocks.Bottleneck(8, 2, 2, 2), Blocks.SqueezeExcitation(8, 2) })
+        {
+            var json = Functional.Nets.Serialization.ArchitectureJson.Serialize(block);
+            var back = Functional.Nets.Serialization.ArchitectureJson.ParseModel(json);
+            Assert.Equal(json, Functional.Nets.Serialization.ArchitectureJson.Serialize(back));
+            Assert.Equal(block.Init(Key.FromSeed(1), ReferenceBackend.Instance).Names, back.Init(Key.FromSeed(1), ReferenceBackend.Instance).Names);
+        }
+
+        var file = (Sequential)Functional.Nets.Serialization.ArchitectureJson.Load(RepositoryFiles.Path("examples/models/resnet-se.json")).Model;
+        Assert.Equal(Functional.Nets.Serialization.ArchitectureJson.Serialize(Blocks.BasicBlock(8, 16, 2)), Functional.Nets.Serialization.ArchitectureJson.Serialize(file.Layers[3]));
+        Assert.Equal(Functional.Nets.Serialization.ArchitectureJson.Serialize(Blocks.SqueezeExcitation(16, 4)), Functional.Nets.Serialization.ArchitectureJson.Serialize(file.Layers[4]));
+    }
+}

@@ -24,6 +24,7 @@ public static class ArchitectureCase
         new DropConnect(4, 3, 0.3, DropoutKind.Classic, bias: true, weightInit: Initializer.GlorotNormal(), biasInit: Initializer.Zeros),
         new Residual(new Dense(3, 3), new Dense(3, 3, bias: false)),
         new Branches(Join.Product, new Tanh(), new Sigmoid()),
+        new Branches(Join.BroadcastProduct, new Identity(), new Sigmoid()), new Branches(Join.BroadcastSum, new Identity(), new Tanh()),
         new Branches(Join.Concat(1), new Dense(3, 2), new Identity()),
         new Scan(new RnnCell(3, 4, bias: false, RnnNonlinearity.ReLU), reverse: true),
         new Scan(new LstmCell(3, 4)),
@@ -58,7 +59,7 @@ public static class ArchitectureCase
 
     private static Gen<Layer?> Shortcut() => Gen.OneOf(Gen.Constant<Layer?>(null), Leaf().Select(l => (Layer?)l));
 
-    private static Gen<Join> Joins() => Gen.OneOf(Gen.Elements(Join.Sum, Join.Product), Gen.Choose(-3, 2).Select(Join.Concat));
+    private static Gen<Join> Joins() => Gen.OneOf(Gen.Elements(Join.Sum, Join.Product, Join.BroadcastSum, Join.BroadcastProduct), Gen.Choose(-3, 2).Select(Join.Concat));
 
     private static Gen<Layer> Leaf() => Gen.OneOf(
         from i in Gen.Choose(1, 8)
