@@ -92,3 +92,16 @@ module Layer =
     let runScan (parameters: TensorTree) (carry: TensorTree) (input: Tensor) (scan: Scan) : Tensor * TensorTree =
         let result = scan.Run(parameters, input, carry)
         result.Outputs, result.Carry
+
+    /// Branches on the same input multiplied with broadcasting onto the first's shape (an [N, C, 1, 1] scale onto [N, C, H, W]).
+    let parallelBroadcastProduct (branches: Layer list) : Layer = Branches(Join.BroadcastProduct, branches)
+
+    /// ResNet's basic block as torchvision's BasicBlock: ReLU(conv3×3(stride) → BN → ReLU → conv3×3 → BN + shortcut),
+    /// the shortcut a 1×1 conv + BN projection where the shape changes. Names: Blocks.FromTorchvisionName.
+    let basicBlock (inChannels: int) (outChannels: int) (stride: int) : Layer = Blocks.BasicBlock(inChannels, outChannels, stride)
+
+    /// ResNet's bottleneck as torchvision's Bottleneck (1×1 → 3×3(stride) → 1×1, output 4·planes channels).
+    let bottleneck (inChannels: int) (planes: int) (stride: int) : Layer = Blocks.Bottleneck(inChannels, planes, stride)
+
+    /// Squeeze-and-excitation with reduction ratio r: x ⊙ σ(W₂ ReLU(W₁ GAP(x))), one scale per channel.
+    let squeezeExcitation (channels: int) (reduction: int) : Layer = Blocks.SqueezeExcitation(channels, reduction)
