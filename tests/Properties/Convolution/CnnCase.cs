@@ -5,8 +5,8 @@ namespace Functional.Nets.Tests.Convolution;
 
 /// <summary>
 /// A convolutional network (or one block) with batch norm, its input shape and mode, every value drawn from
-/// <see cref="Seed"/>: parameters from <c>Key.FromSeed(Seed).Fold(0)</c> (batch norm's γ then redrawn from U(0.5, 1.5)
-/// so it is not all ones), the input N(0, 1) from fold 1, the cotangent r of the objective Σ y ⊙ r from fold 2, and in
+/// <see cref="Seed"/>: parameters from <c>Key.FromSeed(Seed).Fold(0)</c> (batch norm's γ and β then redrawn,
+/// see <see cref="Parameters"/>), the input N(0, 1) from fold 1, the cotangent r of the objective Σ y ⊙ r from fold 2, and in
 /// evaluation mode random running statistics (mean N(0, ½²), variance U(0.5, 2)) from fold 3. Training mode runs with
 /// <see cref="Context.TrainDeterministic"/> and returns the updated running statistics, which are compared too.
 /// </summary>
@@ -16,16 +16,32 @@ namespace Functional.Nets.Tests.Convolution;
 /// <param name="Mode">Training (batch statistics) or evaluation (running statistics).</param>
 public sealed record CnnCase(long Seed, Layer Layer, Shape InputShape, Mode Mode)
 {
-    /// <summary>The parameters on <paramref name="backend"/>, the same draws on every backend.</summary>
+    /// <summary>
+    /// The parameters on <paramref name="backend"/>, the same draws on every backend. Batch norm's γ is redrawn from
+    /// U(0.5, 1.5) and β from N(0, ½²): with β = 0 a (leaky) ReLU after it is positively homogeneous in γ, and a later
+    /// training-mode batch norm makes the loss nearly scale-invariant in γ, a gradient made mostly of cancellation.
+    /// </summary>
     public TensorTree Parameters(Backend backend)
     {
+        var init = Layer.Init(Root.Fold(0), backend);
+        // A rank-1 leaf named weight is a batch norm's γ (convolution and dense weights have rank ≥ 2); its β is beside it.
+        var norms = init.Where(l => l.Key.EndsWith("weight", StringComparison.Ordinal) && l.Value.Shape.Rank == 1)
+            .Select(l => l.Key[..^"weight".Length]).ToHashSet();
         var draw = Root.Fold(4);
         var index = 0UL;
-        // A rank-1 leaf named weight is a batch norm's γ (convolution and dense weights have rank ≥ 2).
-        return Layer.Init(Root.Fold(0), backend).Map((name, t) =>
-            name.EndsWith("weight", StringComparison.Ordinal) && t.Shape.Rank == 1
-                ? backend.FromArray(draw.Fold(index++).Uniform(checked((int)t.Size), 0.5, 1.5), t.Shape)
-                : t);
+        return init.Map((name, t) =>
+        {
+            var dot = name.LastIndexOf('.') + 1;
+            if (!norms.Contains(name[..dot]))
+            {
+                return t;
+            }
+
+            var values = name[dot..] == "weight"
+                ? draw.Fold(index++).Uniform(checked((int)t.Size), 0.5, 1.5)
+                : draw.Fold(index++).Normal(checked((int)t.Size)).Select(v => v / 2).ToArray();
+            return backend.FromArray(values, t.Shape);
+        });
     }
 
     /// <summary>The state: fresh in training mode, random running statistics in evaluation mode.</summary>
