@@ -35,7 +35,7 @@ public sealed class AdaptiveAvgPool2d : Layer
 
     /// <inheritdoc />
     /// <exception cref="ShapeMismatchException">Not a non-empty [N, C, H, W].</exception>
-    public override Shape OutputShape(Shape input) => Tensor.AdaptiveShape("adaptive_avg_pool2d", input, 4, OutH, OutW);
+    public override Shape OutputShape(Shape input) => PoolingShapes.Checked(this, input, "[N, C, H, W]", () => Tensor.AdaptiveShape("adaptive_avg_pool2d", input, 4, OutH, OutW));
 
     /// <inheritdoc />
     public override TensorTree Init(Key key, Backend backend) => TensorTree.Empty;
@@ -44,6 +44,7 @@ public sealed class AdaptiveAvgPool2d : Layer
     public override (Tensor Output, TensorTree State) Apply(TensorTree parameters, TensorTree state, Tensor input, Context context)
     {
         ArgumentNullException.ThrowIfNull(input);
+        _ = OutputShape(input.Shape);
         return (input.AdaptiveAvgPool2d(OutH, OutW), state);
     }
 }
@@ -70,7 +71,7 @@ public sealed class AdaptiveAvgPool1d : Layer
 
     /// <inheritdoc />
     /// <exception cref="ShapeMismatchException">Not a non-empty [N, C, L].</exception>
-    public override Shape OutputShape(Shape input) => Tensor.AdaptiveShape("adaptive_avg_pool1d", input, 3, 1, Output);
+    public override Shape OutputShape(Shape input) => PoolingShapes.Checked(this, input, "[N, C, L]", () => Tensor.AdaptiveShape("adaptive_avg_pool1d", input, 3, 1, Output));
 
     /// <inheritdoc />
     public override TensorTree Init(Key key, Backend backend) => TensorTree.Empty;
@@ -79,6 +80,7 @@ public sealed class AdaptiveAvgPool1d : Layer
     public override (Tensor Output, TensorTree State) Apply(TensorTree parameters, TensorTree state, Tensor input, Context context)
     {
         ArgumentNullException.ThrowIfNull(input);
+        _ = OutputShape(input.Shape);
         return (input.AdaptiveAvgPool1d(Output), state);
     }
 }

@@ -40,7 +40,7 @@ public sealed class AvgPool2d : Layer
 
     /// <inheritdoc />
     /// <exception cref="ShapeMismatchException">Not [N, C, H, W], or the window does not fit.</exception>
-    public override Shape OutputShape(Shape input) => Tensor.PoolShape("avg_pool2d", input, Window, 4, dilated: false).Output;
+    public override Shape OutputShape(Shape input) => PoolingShapes.Checked(this, input, "[N, C, H, W]", () => Tensor.PoolShape("avg_pool2d", input, Window, 4, dilated: false).Output);
 
     /// <inheritdoc />
     public override TensorTree Init(Key key, Backend backend) => TensorTree.Empty;
@@ -49,6 +49,7 @@ public sealed class AvgPool2d : Layer
     public override (Tensor Output, TensorTree State) Apply(TensorTree parameters, TensorTree state, Tensor input, Context context)
     {
         ArgumentNullException.ThrowIfNull(input);
+        _ = OutputShape(input.Shape);
         return (input.AvgPool2d(Window, CountIncludePad), state);
     }
 }
@@ -75,7 +76,7 @@ public sealed class AvgPool1d(int kernel, int? stride = null, int padding = 0, b
 
     /// <inheritdoc />
     /// <exception cref="ShapeMismatchException">Not [N, C, L], or the window does not fit.</exception>
-    public override Shape OutputShape(Shape input) => Tensor.PoolShape("avg_pool1d", input, Window, 3, dilated: false).Output;
+    public override Shape OutputShape(Shape input) => PoolingShapes.Checked(this, input, "[N, C, L]", () => Tensor.PoolShape("avg_pool1d", input, Window, 3, dilated: false).Output);
 
     /// <inheritdoc />
     public override TensorTree Init(Key key, Backend backend) => TensorTree.Empty;
@@ -84,6 +85,7 @@ public sealed class AvgPool1d(int kernel, int? stride = null, int padding = 0, b
     public override (Tensor Output, TensorTree State) Apply(TensorTree parameters, TensorTree state, Tensor input, Context context)
     {
         ArgumentNullException.ThrowIfNull(input);
+        _ = OutputShape(input.Shape);
         return (input.AvgPool1d(Window, CountIncludePad), state);
     }
 }

@@ -23,7 +23,7 @@ public sealed class MaxPool2d(PoolWindow window) : Layer
 
     /// <inheritdoc />
     /// <exception cref="ShapeMismatchException">Not [N, C, H, W], or the window does not fit.</exception>
-    public override Shape OutputShape(Shape input) => Tensor.PoolShape("max_pool2d", input, Window, 4, dilated: true).Output;
+    public override Shape OutputShape(Shape input) => PoolingShapes.Checked(this, input, "[N, C, H, W]", () => Tensor.PoolShape("max_pool2d", input, Window, 4, dilated: true).Output);
 
     /// <inheritdoc />
     public override TensorTree Init(Key key, Backend backend) => TensorTree.Empty;
@@ -32,6 +32,7 @@ public sealed class MaxPool2d(PoolWindow window) : Layer
     public override (Tensor Output, TensorTree State) Apply(TensorTree parameters, TensorTree state, Tensor input, Context context)
     {
         ArgumentNullException.ThrowIfNull(input);
+        _ = OutputShape(input.Shape);
         return (input.MaxPool2d(Window), state);
     }
 }
@@ -55,7 +56,7 @@ public sealed class MaxPool1d(int kernel, int? stride = null, int padding = 0, i
 
     /// <inheritdoc />
     /// <exception cref="ShapeMismatchException">Not [N, C, L], or the window does not fit.</exception>
-    public override Shape OutputShape(Shape input) => Tensor.PoolShape("max_pool1d", input, Window, 3, dilated: true).Output;
+    public override Shape OutputShape(Shape input) => PoolingShapes.Checked(this, input, "[N, C, L]", () => Tensor.PoolShape("max_pool1d", input, Window, 3, dilated: true).Output);
 
     /// <inheritdoc />
     public override TensorTree Init(Key key, Backend backend) => TensorTree.Empty;
@@ -64,6 +65,7 @@ public sealed class MaxPool1d(int kernel, int? stride = null, int padding = 0, i
     public override (Tensor Output, TensorTree State) Apply(TensorTree parameters, TensorTree state, Tensor input, Context context)
     {
         ArgumentNullException.ThrowIfNull(input);
+        _ = OutputShape(input.Shape);
         return (input.MaxPool1d(Window), state);
     }
 }
