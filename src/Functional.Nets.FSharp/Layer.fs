@@ -36,9 +36,7 @@ module Layer =
 
     /// A 2-d transposed convolution (nn.ConvTranspose2d) with a square kernel: n_out = (n − 1)·s − 2p + (k − 1) + output_padding + 1.
     let convTranspose2d (inChannels: int) (outChannels: int) (kernel: int) (stride: int) (padding: int) (outputPadding: int) : Layer =
-        ConvTranspose2d(
-            inChannels, outChannels, struct (kernel, kernel), stride = System.Nullable<struct (int * int)>(struct (stride, stride)),
-            padding = System.Nullable<struct (int * int)>(struct (padding, padding)), outputPadding = System.Nullable<struct (int * int)>(struct (outputPadding, outputPadding)))
+        ConvTranspose2d(inChannels, outChannels, kernel, stride, padding, outputPadding)
 
     /// Parameters for `layer` on `backend`, drawn deterministically from `key`.
     let init (key: Key) (backend: Backend) (layer: Layer) : TensorTree = layer.Init(key, backend)

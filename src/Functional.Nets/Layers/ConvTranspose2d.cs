@@ -8,6 +8,21 @@ namespace Functional.Nets;
 /// </summary>
 public sealed class ConvTranspose2d : Layer
 {
+    /// <summary>Creates a layer with a square kernel and the same stride, padding, output padding and dilation on both axes (weight and bias drawn as PyTorch does).</summary>
+    /// <param name="inChannels">Input channels (&gt; 0, divisible by <paramref name="groups"/>).</param>
+    /// <param name="outChannels">Output channels (&gt; 0, divisible by <paramref name="groups"/>).</param>
+    /// <param name="kernel">Kernel size k on both axes.</param>
+    /// <param name="stride">Stride on both axes.</param>
+    /// <param name="padding">Entries cropped from both ends of each axis.</param>
+    /// <param name="outputPadding">Entries added at the end of each axis, smaller than the stride or the dilation.</param>
+    /// <param name="groups">Channel groups.</param>
+    /// <param name="bias">Whether to add a bias.</param>
+    /// <param name="dilation">Dilation on both axes.</param>
+    public ConvTranspose2d(int inChannels, int outChannels, int kernel, int stride = 1, int padding = 0, int outputPadding = 0, int groups = 1, bool bias = true, int dilation = 1)
+        : this(inChannels, outChannels, (kernel, kernel), (stride, stride), (padding, padding), (outputPadding, outputPadding), groups, bias, (dilation, dilation))
+    {
+    }
+
     /// <summary>Creates the layer; by default weight and bias are drawn from U(±1/√fan_in), fan_in = C_out/groups · k_h · k_w (PyTorch's weight axis 1).</summary>
     /// <param name="inChannels">Input channels (&gt; 0, divisible by <paramref name="groups"/>).</param>
     /// <param name="outChannels">Output channels (&gt; 0, divisible by <paramref name="groups"/>).</param>
