@@ -64,7 +64,10 @@ public abstract class Initializer
     }
 
     /// <summary>Every entry equal to <paramref name="value"/>.</summary>
-    public static Initializer Constant(double value) => new ConstantInit(value);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is NaN or infinite.</exception>
+    public static Initializer Constant(double value) => double.IsFinite(value)
+        ? new ConstantInit(value)
+        : throw new ArgumentOutOfRangeException(nameof(value), value, $"Constant initializer: needs a finite value, got {value}");
 
     /// <summary>
     /// The name of the factory that made this initializer (<c>HeNormal</c>, <c>Normal</c>, ...); architecture JSON
