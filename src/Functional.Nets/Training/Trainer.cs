@@ -104,8 +104,16 @@ public sealed partial class Trainer
     }
 
     /// <summary>Mean loss (and accuracy, with labels) over <paramref name="data"/> in evaluation mode; nothing is updated.</summary>
+    /// <exception cref="ArgumentException"><paramref name="data"/> holds no examples (the mean over none is undefined, not NaN).</exception>
     public StepMetrics Evaluate(TrainState state, Dataset data, int batchSize = 256)
     {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        if (data.Count == 0)
+        {
+            throw new ArgumentException($"Evaluate: the dataset is empty (inputs {data.Inputs.Shape}): a mean loss over no examples is undefined", nameof(data));
+        }
+
         var backend = BackendOf(state);
         double total = 0;
         int? correct = data.Labels is null ? null : 0;

@@ -134,4 +134,31 @@ public sealed class LimitTests : IDisposable
             e.Message);
         Assert.True(allocated < 1 << 20, $"allocated {allocated} bytes");
     }
+
+    /// <summary>Binary cross-entropy given values outside [0, 1] says so (one min/max reduction) on both backends; NaN still gives a NaN loss.</summary>
+    [Theory]
+    [MemberData(nameof(BackendCombinations.Float64), MemberType = typeof(BackendCombinations))]
+    public void Binary_cross_entropy_refuses_values_outside_0_1(string backend)
+    {
+        var b = BackendCombinations.Resolve(backend);
+        var target = b.FromArray([1.0, 0, 1], new Shape(3));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Losses.BinaryCrossEntropy(b.FromArray([0.5, 1.25, -0.5], new Shape(3)), target));
+        Assert.Equal("probabilities", e.ParamName);
+        Assert.StartsWith("BinaryCrossEntropy takes probabilities in [0, 1], got values from -0.5 to 1.25 of shape [3]: does the model end in a Sigmoid?", e.Message, StringComparison.Ordinal);
+        Assert.True(double.IsPositiveInfinity(Losses.BinaryCrossEntropy(b.FromArray([0.0, 0, 1], new Shape(3)), target).Item()));
+        Assert.True(double.IsNaN(Losses.BinaryCrossEntropy(b.FromArray([double.NaN, 0.5, 0.5], new Shape(3)), target).Item()));
+    }
+
+    /// <summary>Evaluate on an empty dataset is refused rather than answering NaN.</summary>
+    [Fact]
+    public void Evaluate_on_an_empty_dataset_is_refused()
+    {
+        var backend = ReferenceBackend.Instance;
+        var trainer = new Trainer(new Dense(2, 1), Losses.MeanSquaredError, Optim.Sgd(0.1));
+        var state = trainer.Init(Key.FromSeed(0), backend);
+        var empty = new Dataset(backend.FromArray([], new Shape(0, 2)), backend.FromArray([], new Shape(0, 1)));
+        var e = Assert.Throws<ArgumentException>(() => trainer.Evaluate(state, empty));
+        Assert.Equal("data", e.ParamName);
+        Assert.StartsWith("Evaluate: the dataset is empty (inputs [0, 2])", e.Message, StringComparison.Ordinal);
+    }
 }
