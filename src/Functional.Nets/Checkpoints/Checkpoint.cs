@@ -319,8 +319,10 @@ public static class Checkpoint
     /// <param name="prefix">The target subtree the file's leaves belong to (e.g. <c>0</c> or <c>backbone</c>), or null for the whole target.</param>
     /// <param name="strict">Whether a missing or unexpected leaf throws (a shape mismatch always does).</param>
     /// <param name="part">Which entries of the file are the source: its parameters (as <see cref="LoadParameters"/> counts them) or its layer state.</param>
-    /// <exception cref="CheckpointException">The file is invalid, or does not fit the target; <see cref="CheckpointException.Report"/> then holds the comparison, and the message lists names and shapes.</exception>
-    public static (TensorTree Tree, LoadReport Report) LoadInto(string path, TensorTree target, string? prefix = null, bool strict = true, CheckpointPart part = CheckpointPart.Parameters)
+    /// <param name="requireFinite">Whether a NaN or infinite element of a loaded entry (or one that overflows the target leaf's float32) throws, naming the leaf and the element.</param>
+    /// <exception cref="CheckpointException">The file is invalid, or does not fit the target; <see cref="CheckpointException.Report"/> then holds the comparison, and the message lists names and shapes. With <paramref name="requireFinite"/>, also a value that is not finite.</exception>
+    public static (TensorTree Tree, LoadReport Report) LoadInto(
+        string path, TensorTree target, string? prefix = null, bool strict = true, CheckpointPart part = CheckpointPart.Parameters, bool requireFinite = false)
     {
         ArgumentNullException.ThrowIfNull(target);
         if (prefix is not null && (prefix.Length == 0 || prefix.EndsWith('.')))
@@ -353,7 +355,7 @@ public static class Checkpoint
             }
         }
 
-        var loaded = SafeTensors.ReadTensors(stream, header, selected, i => backends[i]);
+        var loaded = SafeTensors.ReadTensors(stream, header, selected, i => backends[i], requireFinite);
         return (target.With(prefix is null ? loaded : loaded.WithPrefix(prefix)), report);
     }
 

@@ -95,11 +95,12 @@ public sealed partial class Trainer
     /// passed in). Measured on the MNIST MLP on Torch: the optimizer's part of a step runs without allocating its
     /// 3 state-sized buffers (see the benchmark's figures in README.md).
     /// </param>
-    public (TrainState State, StepMetrics Metrics) Step(TrainState state, Batch batch, bool requireFiniteLoss = false, bool donate = false)
+    /// <param name="requireFiniteUpdates">If true, a NaN or infinite gradient or new parameter throws <see cref="NonFiniteException"/> naming the step, the leaf and the element.</param>
+    public (TrainState State, StepMetrics Metrics) Step(TrainState state, Batch batch, bool requireFiniteLoss = false, bool donate = false, bool requireFiniteUpdates = false)
     {
         ArgumentNullException.ThrowIfNull(state);
         _ = BackendOf(state);
-        var (next, metrics) = Core.Step(AsMultiPart(state), batch, requireFiniteLoss, donate);
+        var (next, metrics) = Core.Step(AsMultiPart(state), batch, requireFiniteLoss, donate, requireFiniteUpdates);
         return (next.ToTrainState(), metrics);
     }
 

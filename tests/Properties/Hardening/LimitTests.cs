@@ -145,7 +145,7 @@ public sealed class LimitTests : IDisposable
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => Losses.BinaryCrossEntropy(b.FromArray([0.5, 1.25, -0.5], new Shape(3)), target));
         Assert.Equal("probabilities", e.ParamName);
         Assert.StartsWith("BinaryCrossEntropy takes probabilities in [0, 1], got values from -0.5 to 1.25 of shape [3]: does the model end in a Sigmoid?", e.Message, StringComparison.Ordinal);
-        Assert.True(double.IsPositiveInfinity(Losses.BinaryCrossEntropy(b.FromArray([0.0, 0, 1], new Shape(3)), target).Item()));
+        Assert.True(double.IsPositiveInfinity(Losses.BinaryCrossEntropy(b.FromArray([0.0, 0.5, 0.5], new Shape(3)), target).Item()));
         Assert.True(double.IsNaN(Losses.BinaryCrossEntropy(b.FromArray([double.NaN, 0.5, 0.5], new Shape(3)), target).Item()));
     }
 
@@ -160,5 +160,47 @@ public sealed class LimitTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => trainer.Evaluate(state, empty));
         Assert.Equal("data", e.ParamName);
         Assert.StartsWith("Evaluate: the dataset is empty (inputs [0, 2])", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A finite loss with an infinite gradient (√y at y = 0) stops Fit by default when finiteness is asked for, naming
+    /// the step and the leaf, before any weight becomes infinite; off, the weights go to ±∞ as before. A finite
+    /// gradient with a step that overflows (learning rate 1e308) is named too.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(BackendCombinations.Float64), MemberType = typeof(BackendCombinations))]
+    public void Non_finite_gradients_and_parameters_stop_training_naming_the_leaf(string backend)
+    {
+        var b = BackendCombinations.Resolve(backend);
+        var model = new Dense(2, 1, weightInit: Initializer.Zeros, biasInit: Initializer.Zeros);
+        LossFunction rootLoss = (y, t) => (y.Sqrt() - t).Mean();
+        var data = new Dataset(b.FromArray([1.0, 1, 1, 1], new Shape(2, 2)), b.FromArray([0.0, 0], new Shape(2, 1)));
+        var trainer = new Trainer(model, rootLoss, Optim.Sgd(0.1));
+        var state = trainer.Init(Key.FromSeed(0), b);
+        var e = Assert.Throws<NonFiniteException>(() => trainer.Fit(state, data, new FitOptions { Epochs = 1, BatchSize = 2 }));
+        Assert.StartsWith("the gradient at step 0 (update 'model', loss 0): leaf 'model.weight' holds +∞ at element 0 (shape [1, 2]); the parameters were left as they were", e.Message, StringComparison.Ordinal);
+
+        var (unchecked_, _) = trainer.Fit(state, data, new FitOptions { Epochs = 1, BatchSize = 2, RequireFiniteUpdates = false });
+        Assert.Contains(unchecked_.Parameters["weight"].ToArray(), v => !double.IsFinite(v));
+
+        var steep = new Trainer(new Dense(2, 1, weightInit: Initializer.Constant(1), biasInit: Initializer.Zeros), Losses.MeanSquaredError, Optim.Sgd(1e308));
+        var far = new Dataset(b.FromArray([10.0, 10, 10, 10], new Shape(2, 2)), b.FromArray([-1e3, -1e3], new Shape(2, 1)));
+        var p = Assert.Throws<NonFiniteException>(() => steep.Fit(steep.Init(Key.FromSeed(0), b), far, new FitOptions { Epochs = 1, BatchSize = 2 }));
+        Assert.StartsWith("the parameters after step 0 (update 'model', part 'model', ", p.Message, StringComparison.Ordinal);
+        Assert.Contains("): leaf 'weight' holds −∞ at element 0 (shape [1, 2]), though the gradient was finite", p.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Checkpoint.LoadInto with requireFinite refuses a NaN naming the file, the leaf and the element; without it the NaN loads as before.</summary>
+    [Fact]
+    public void Load_into_with_require_finite_names_the_leaf()
+    {
+        var backend = ReferenceBackend.Instance;
+        var path = dir.File("nan.safetensors");
+        SafeTensors.Write(path, TensorTree.Of(("weight", backend.FromArray([1.0, double.NaN], new Shape(1, 2))), ("bias", backend.FromArray([0.0], new Shape(1)))));
+        var target = new Dense(2, 1).Init(Key.FromSeed(0), backend);
+        var (loaded, _) = Checkpoint.LoadInto(path, target);
+        Assert.True(double.IsNaN(loaded["weight"].ToArray()[1]));
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.LoadInto(path, target, requireFinite: true));
+        Assert.Equal($"checkpoint '{path}', leaf 'weight': element 1 (index [0, 1]) of shape [1, 2] is NaN, but finite values were required (requireFinite)", e.Message);
     }
 }
