@@ -498,9 +498,23 @@ public static class Checkpoint
         return list.Count == 0 ? "(none)" : string.Join(", ", list);
     }
 
+    /// <summary>The largest step a checkpoint may hold: 2⁵³ − 1, the largest integer a float64 holds exactly (a million steps a second for 285 years).</summary>
+    public const long MaxStep = (1L << 53) - 1;
+
+    private static long Plausible(SafeTensorsHeader header, long step) => step is >= 0 and <= MaxStep
+        ? step
+        : throw new CheckpointException(
+            header.Path,
+            null,
+            string.Create(CultureInfo.InvariantCulture, $"metadata '{StepKey}' is {step}: a step count must lie in [0, {MaxStep}] (Checkpoint.MaxStep); the file is damaged or was not written by Checkpoint.Save"));
+
     /// <summary>The step counter and key a training checkpoint's metadata holds (both state kinds write them alike).</summary>
+    /// <remarks>
+    /// A step below 0 or above <see cref="MaxStep"/> is refused: no run takes it, and loading it would give negative epoch
+    /// numbers or a counter that overflows at the next step.
+    /// </remarks>
     private static (long Step, Key Key) StepAndKey(SafeTensorsHeader header) =>
-        (ParseInteger(header, StepKey, s => long.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)),
+        (Plausible(header, ParseInteger(header, StepKey, s => long.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture))),
          new Key(
              ParseInteger(header, KeyHiKey, s => ulong.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)),
              ParseInteger(header, KeyLoKey, s => ulong.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture))));

@@ -203,4 +203,25 @@ public sealed class LimitTests : IDisposable
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.LoadInto(path, target, requireFinite: true));
         Assert.Equal($"checkpoint '{path}', leaf 'weight': element 1 (index [0, 1]) of shape [1, 2] is NaN, but finite values were required (requireFinite)", e.Message);
     }
+
+    /// <summary>A checkpoint whose step is negative or absurd is refused on load, naming the file and the value; 2⁵³ − 1 still loads.</summary>
+    [Theory]
+    [InlineData(-1L)]
+    [InlineData(-9223372036854775808L)]
+    [InlineData(9007199254740992L)]
+    [InlineData(9223372036854775807L)]
+    public void A_checkpoint_step_outside_0_to_2_pow_53_is_refused(long step)
+    {
+        var backend = ReferenceBackend.Instance;
+        var trainer = new Trainer(new Dense(2, 1), Losses.MeanSquaredError, Optim.Sgd(0.1));
+        var state = trainer.Init(Key.FromSeed(0), backend);
+        var path = dir.File("step.safetensors");
+        Checkpoint.Save(path, state with { Step = step });
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(path, backend));
+        Assert.Equal(path, e.Path);
+        Assert.Contains($"metadata 'functional.nets.step' is {step}: a step count must lie in [0, 9007199254740991]", e.Message, StringComparison.Ordinal);
+
+        Checkpoint.Save(path, state with { Step = Checkpoint.MaxStep });
+        Assert.Equal(Checkpoint.MaxStep, Checkpoint.Load(path, backend).Step);
+    }
 }
