@@ -14,4 +14,7 @@ public static class ExitCode
 
     /// <summary>A backend named explicitly with <c>--backend</c> could not be loaded (libtorch); the message says why.</summary>
     public const int BackendUnavailable = 3;
+
+    /// <summary>An unexpected error, a bug in fnets or the library: one line naming the exception's type (never a stack trace); please report it.</summary>
+    public const int InternalError = 4;
 }

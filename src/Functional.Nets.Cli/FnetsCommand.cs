@@ -66,12 +66,12 @@ public static class FnetsCommand
         }
         catch (ArchitectureFormatException e)
         {
-            error.WriteLine($"fnets: {e.Message}");
+            error.WriteLine($"fnets: {OneLine(e.Message)}");
             return ExitCode.BadInput;
         }
         catch (Exception e) when (e is InvalidInputException or IOException or UnauthorizedAccessException)
         {
-            error.WriteLine($"fnets: {e.Message}");
+            error.WriteLine($"fnets: {OneLine(e.Message)}");
             return ExitCode.BadInput;
         }
         catch (BackendUnavailableException e)
@@ -79,7 +79,16 @@ public static class FnetsCommand
             error.WriteLine($"fnets: {e.Message}");
             return ExitCode.BackendUnavailable;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Never a stack trace: an exception that reaches here is a bug (every bad input has its own message above),
+            // said in one line with its type so it can be reported.
+            error.WriteLine($"fnets: internal error, please report it: {e.GetType().Name}: {OneLine(e.Message)}");
+            return ExitCode.InternalError;
+        }
     }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 
     private static int GradCheck(GradCheckArguments arguments, TextWriter output, bool rich, ArchitectureRegistry? registry)
     {
@@ -123,7 +132,7 @@ public static class FnetsCommand
             output.WriteLine(ModelSummary.Of(spec.Model, input));
             output.WriteLine($"loss: {spec.EffectiveLoss}{(spec.Loss is null ? " (default)" : "")}");
         }
-        catch (Exception e) when (e is InvalidOperationException or ShapeMismatchException)
+        catch (Exception e) when (e is InvalidOperationException or ShapeMismatchException or ArgumentException or OverflowException)
         {
             throw new InvalidInputException($"{path}: {e.Message}");
         }

@@ -24,6 +24,11 @@ public enum CheckBackend
 /// <param name="Backends">The backends to check, in order.</param>
 /// <param name="BackendsExplicit">Whether <c>--backend</c> named them (then an unavailable one is an error, not a skip).</param>
 /// <param name="MaxEntries">Full mode: at most this many entries per leaf (a random subset); null for all.</param>
+/// <param name="MaxBytes">
+/// The most memory, in bytes at 8 per float64 entry, that the model's parameters (and, separately, the random input
+/// batch and its targets) may take; a file asking for more is refused before anything is allocated
+/// (<c>--max-memory</c>; default <see cref="DefaultMaxBytes"/>).
+/// </param>
 public sealed record GradCheckArguments(
     string ModelPath,
     long Seed,
@@ -32,8 +37,12 @@ public sealed record GradCheckArguments(
     bool Json,
     IReadOnlyList<CheckBackend> Backends,
     bool BackendsExplicit,
-    int? MaxEntries)
+    int? MaxEntries,
+    long MaxBytes = GradCheckArguments.DefaultMaxBytes)
 {
+    /// <summary>Default for <see cref="MaxBytes"/>: 4 GiB.</summary>
+    public const long DefaultMaxBytes = 4L << 30;
+
     /// <summary>Default batch size.</summary>
     public const int DefaultBatch = 4;
 
@@ -44,7 +53,7 @@ public sealed record GradCheckArguments(
     public const string Usage =
         """
         usage: fnets gradcheck MODEL.json [--seed N] [--batch N] [--fast] [--max-entries N|all]
-                                          [--backend reference|torch64|torch32|all] [--json]
+                                          [--backend reference|torch64|torch32|all] [--json] [--max-memory SIZE]
 
         Loads the architecture, initializes it from the seed, draws a random input batch and targets for
         the file's "loss" (MeanSquaredError when it names none), and checks the gradient of the loss:
@@ -62,8 +71,10 @@ public sealed record GradCheckArguments(
           --backend B        reference, torch64, torch32 or all (default all; an unavailable torch is skipped
                              with a notice under 'all', an error when named)
           --json             print the result as JSON
+          --max-memory SIZE  refuse a model whose parameters, or a batch whose inputs or targets, take more than
+                             SIZE at 8 bytes an entry, before allocating (default 4GiB; e.g. 512MiB, 16GiB, 10000000)
 
-        exit codes: 0 passed, 1 a check failed, 2 bad input, 3 a named backend could not be loaded
+        exit codes: 0 passed, 1 a check failed, 2 bad input, 3 a named backend could not be loaded, 4 internal error (a bug)
         """;
 
     /// <summary>Parses the arguments after <c>gradcheck</c>; throws <see cref="UsageException"/> on bad ones.</summary>
@@ -77,6 +88,7 @@ public sealed record GradCheckArguments(
         int? maxEntries = DefaultMaxEntries;
         CheckBackend[] backends = [CheckBackend.Reference, CheckBackend.Torch64, CheckBackend.Torch32];
         var explicitBackends = false;
+        var maxBytes = DefaultMaxBytes;
         for (var i = 0; i < args.Count; i++)
         {
             var a = args[i];
@@ -96,6 +108,10 @@ public sealed record GradCheckArguments(
                     maxEntries = m == "all" ? null
                         : int.TryParse(m, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0
                             ? n : throw new UsageException($"--max-entries needs a positive integer or 'all', got '{m}'");
+                    break;
+                case "--max-memory":
+                    var size = Value();
+                    maxBytes = ParseSize(size) ?? throw new UsageException($"--max-memory needs a positive size in bytes, optionally with KiB, MiB or GiB, got '{size}'");
                     break;
                 case "--fast":
                     fast = true;
@@ -134,7 +150,25 @@ public sealed record GradCheckArguments(
             json,
             backends,
             explicitBackends,
-            maxEntries);
+            maxEntries,
+            maxBytes);
+    }
+
+    /// <summary>A positive size: an integer count of bytes, optionally followed by KiB, MiB or GiB (K, M, G alone too); null when not one or when it overflows.</summary>
+    private static long? ParseSize(string text)
+    {
+        var units = new (string Suffix, int Shift)[] { ("KiB", 10), ("MiB", 20), ("GiB", 30), ("K", 10), ("M", 20), ("G", 30), ("", 0) };
+        foreach (var (suffix, shift) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
+                && long.TryParse(text.AsSpan(0, text.Length - suffix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+                && n > 0)
+            {
+                return n <= long.MaxValue >> shift ? n << shift : null;
+            }
+        }
+
+        return null;
     }
 }
 

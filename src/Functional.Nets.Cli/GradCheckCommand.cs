@@ -62,6 +62,20 @@ public static class GradCheckCommand
         }
 
         var spec = ArchitectureJson.Load(arguments.ModelPath, registry);
+        try
+        {
+            return Check(arguments, spec);
+        }
+        catch (Exception e) when (e is ShapeMismatchException or NonFiniteException or ArgumentException or OverflowException)
+        {
+            // The library's refusal of what this file builds (a shape a layer rejects while running, a size
+            // that does not fit): the file's fault, said in one line, not a stack trace.
+            throw new InvalidInputException($"{arguments.ModelPath}: {e.Message.Split('\n')[0]}");
+        }
+    }
+
+    private static GradCheckOutcome Check(GradCheckArguments arguments, ModelSpec spec)
+    {
         var model = spec.Model;
         var loss = spec.EffectiveLoss;
         Shape example;
@@ -73,7 +87,7 @@ public static class GradCheckCommand
             batch = new Shape([arguments.Batch, .. example.Dims]);
             output = model.OutputShape(batch);
         }
-        catch (Exception e) when (e is InvalidOperationException or ShapeMismatchException)
+        catch (Exception e) when (e is InvalidOperationException or ShapeMismatchException or ArgumentException)
         {
             throw new InvalidInputException($"{arguments.ModelPath}: {e.Message}");
         }
@@ -82,6 +96,21 @@ public static class GradCheckCommand
         {
             throw new InvalidInputException($"{arguments.ModelPath}: SoftmaxCrossEntropy needs outputs [N, C], the model gives {output}");
         }
+
+        // What the file and the command line ask for, checked before anything is allocated.
+        long parameterCount;
+        try
+        {
+            parameterCount = model.ParameterCount;
+        }
+        catch (OverflowException e)
+        {
+            throw new InvalidInputException($"{arguments.ModelPath}: {e.Message}");
+        }
+
+        RequireFits(arguments, $"the model's {parameterCount:N0} parameters", parameterCount, oneArray: false);
+        RequireFits(arguments, $"the input batch {batch} (--batch {arguments.Batch})", batch.Size, oneArray: true);
+        RequireFits(arguments, $"the model's output and targets {output} (--batch {arguments.Batch})", output.Size, oneArray: true);
 
         var root = Key.FromSeed(arguments.Seed);
         var xs = root.Fold(1).Normal(checked((int)batch.Size));
@@ -161,6 +190,27 @@ public static class GradCheckCommand
         }
 
         return new GradCheckOutcome(arguments, spec, parameters.ParameterCount, batch, loss, checks);
+    }
+
+    /// <summary>
+    /// Refuses <paramref name="entries"/> float64 entries when they take more than <see cref="GradCheckArguments.MaxBytes"/>
+    /// or (<paramref name="oneArray"/>: the entries are one array) more than one .NET array holds; the message gives the
+    /// count and says how to raise the limit. A model's parameters are many arrays: the layers check their own.
+    /// </summary>
+    private static void RequireFits(GradCheckArguments arguments, string what, long entries, bool oneArray)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (oneArray && entries > Array.MaxLength)
+        {
+            throw new InvalidInputException(string.Create(inv, $"{arguments.ModelPath}: {what}: {entries:N0} entries, more than one array holds ({Array.MaxLength:N0})"));
+        }
+
+        // entries > MaxBytes / 8 rather than 8·entries > MaxBytes: a count near 2⁶³ must not wrap.
+        if (entries > arguments.MaxBytes / 8)
+        {
+            throw new InvalidInputException(string.Create(
+                inv, $"{arguments.ModelPath}: {what} take {8.0 * entries:N0} bytes as float64, more than the limit of {arguments.MaxBytes:N0} bytes (raise it with --max-memory, e.g. --max-memory {Math.Ceiling(8.0 * entries / (1L << 30)):0}GiB)"));
+        }
     }
 
     private static Func<Tensor, Tensor> Bind(Backend b, Shape shape, double[] targets, Func<Tensor, Tensor, Tensor> loss)

@@ -319,8 +319,10 @@ public static class Checkpoint
     /// <param name="prefix">The target subtree the file's leaves belong to (e.g. <c>0</c> or <c>backbone</c>), or null for the whole target.</param>
     /// <param name="strict">Whether a missing or unexpected leaf throws (a shape mismatch always does).</param>
     /// <param name="part">Which entries of the file are the source: its parameters (as <see cref="LoadParameters"/> counts them) or its layer state.</param>
-    /// <exception cref="CheckpointException">The file is invalid, or does not fit the target; <see cref="CheckpointException.Report"/> then holds the comparison, and the message lists names and shapes.</exception>
-    public static (TensorTree Tree, LoadReport Report) LoadInto(string path, TensorTree target, string? prefix = null, bool strict = true, CheckpointPart part = CheckpointPart.Parameters)
+    /// <param name="requireFinite">Whether a NaN or infinite element of a loaded entry (or one that overflows the target leaf's float32) throws, naming the leaf and the element.</param>
+    /// <exception cref="CheckpointException">The file is invalid, or does not fit the target; <see cref="CheckpointException.Report"/> then holds the comparison, and the message lists names and shapes. With <paramref name="requireFinite"/>, also a value that is not finite.</exception>
+    public static (TensorTree Tree, LoadReport Report) LoadInto(
+        string path, TensorTree target, string? prefix = null, bool strict = true, CheckpointPart part = CheckpointPart.Parameters, bool requireFinite = false)
     {
         ArgumentNullException.ThrowIfNull(target);
         if (prefix is not null && (prefix.Length == 0 || prefix.EndsWith('.')))
@@ -353,7 +355,7 @@ public static class Checkpoint
             }
         }
 
-        var loaded = SafeTensors.ReadTensors(stream, header, selected, i => backends[i]);
+        var loaded = SafeTensors.ReadTensors(stream, header, selected, i => backends[i], requireFinite);
         return (target.With(prefix is null ? loaded : loaded.WithPrefix(prefix)), report);
     }
 
@@ -496,9 +498,23 @@ public static class Checkpoint
         return list.Count == 0 ? "(none)" : string.Join(", ", list);
     }
 
+    /// <summary>The largest step a checkpoint may hold: 2⁵³ − 1, the largest integer a float64 holds exactly (a million steps a second for 285 years).</summary>
+    public const long MaxStep = (1L << 53) - 1;
+
+    private static long Plausible(SafeTensorsHeader header, long step) => step is >= 0 and <= MaxStep
+        ? step
+        : throw new CheckpointException(
+            header.Path,
+            null,
+            string.Create(CultureInfo.InvariantCulture, $"metadata '{StepKey}' is {step}: a step count must lie in [0, {MaxStep}] (Checkpoint.MaxStep); the file is damaged or was not written by Checkpoint.Save"));
+
     /// <summary>The step counter and key a training checkpoint's metadata holds (both state kinds write them alike).</summary>
+    /// <remarks>
+    /// A step below 0 or above <see cref="MaxStep"/> is refused: no run takes it, and loading it would give negative epoch
+    /// numbers or a counter that overflows at the next step.
+    /// </remarks>
     private static (long Step, Key Key) StepAndKey(SafeTensorsHeader header) =>
-        (ParseInteger(header, StepKey, s => long.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)),
+        (Plausible(header, ParseInteger(header, StepKey, s => long.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture))),
          new Key(
              ParseInteger(header, KeyHiKey, s => ulong.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)),
              ParseInteger(header, KeyLoKey, s => ulong.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture))));

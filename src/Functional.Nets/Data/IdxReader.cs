@@ -25,6 +25,23 @@ public sealed class IdxFormatException : Exception
     public string Path { get; }
 }
 
+/// <summary>Limits for <see cref="IdxReader"/>: how much memory a file's header may ask for.</summary>
+public sealed record IdxReadOptions
+{
+    /// <summary>The default <see cref="MaxBytes"/>: 1 GiB, twenty times MNIST's largest file (47 MB).</summary>
+    public const long DefaultMaxBytes = 1L << 30;
+
+    /// <summary>The default options.</summary>
+    public static IdxReadOptions Default { get; } = new();
+
+    /// <summary>
+    /// The most payload bytes (the product of the header's dimensions) a file may declare; more is refused before
+    /// anything is read or allocated. A raw file is also checked against its length; a gzip file's length says less
+    /// (deflate compresses up to 1032:1), so this limit is what stops a small forged file from asking for gigabytes.
+    /// </summary>
+    public long MaxBytes { get; init; } = DefaultMaxBytes;
+}
+
 /// <summary>
 /// Reads the IDX files of MNIST and its relatives (LeCun's format): a big-endian header — two zero bytes,
 /// a type byte (0x08: unsigned byte, the only type read here), a byte giving the number of dimensions, then
@@ -49,26 +66,42 @@ public static class IdxReader
     /// <summary>The magic number of an unsigned-byte IDX file with one dimension (labels).</summary>
     public const uint LabelsMagic = 0x00000801;
 
+    // Deflate's largest compression ratio, rounded up: 258 bytes from one length/distance code of 2 bits at best
+    // gives 1032:1 (zlib's technical notes).
+    private const long MaxDeflateRatio = 1032;
+
     // The first chunk of a gzip payload; it doubles as data arrives, up to the size the header claims.
     private const int FirstChunk = 1 << 20;
 
     /// <summary>Reads an images file (idx3-ubyte, raw or gzip).</summary>
     /// <exception cref="IdxFormatException">The file is malformed; the message says how.</exception>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
-    public static IdxImages ReadImages(string path)
+    public static IdxImages ReadImages(string path) => ReadImages(path, IdxReadOptions.Default);
+
+    /// <summary>Reads an images file (idx3-ubyte, raw or gzip) within the limits of <paramref name="options"/>.</summary>
+    /// <exception cref="IdxFormatException">The file is malformed or declares more than <see cref="IdxReadOptions.MaxBytes"/>; the message says how.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    public static IdxImages ReadImages(string path, IdxReadOptions options)
     {
-        var (dims, values) = Read(path, 3);
+        var (dims, values) = Read(path, 3, options);
         return new IdxImages(path, dims[0], dims[1], dims[2], values);
     }
 
     /// <summary>Reads a labels file (idx1-ubyte, raw or gzip): one byte per sample.</summary>
     /// <exception cref="IdxFormatException">The file is malformed; the message says how.</exception>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
-    public static byte[] ReadLabels(string path) => Read(path, 1).Values;
+    public static byte[] ReadLabels(string path) => ReadLabels(path, IdxReadOptions.Default);
 
-    private static (int[] Dims, byte[] Values) Read(string path, int rank)
+    /// <summary>Reads a labels file (idx1-ubyte, raw or gzip) within the limits of <paramref name="options"/>.</summary>
+    /// <exception cref="IdxFormatException">The file is malformed or declares more than <see cref="IdxReadOptions.MaxBytes"/>; the message says how.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    public static byte[] ReadLabels(string path, IdxReadOptions options) => Read(path, 1, options).Values;
+
+    private static (int[] Dims, byte[] Values) Read(string path, int rank, IdxReadOptions options)
     {
         ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxBytes, nameof(options));
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         Span<byte> signature = stackalloc byte[2];
         var gzip = ReadFully(file, signature) == 2 && signature[0] == 0x1f && signature[1] == 0x8b;
@@ -81,6 +114,22 @@ public static class IdxReader
             var headerBytes = 4 + 4 * rank;
             var payload = Payload(path, dims);
             var what = Describe(dims);
+            if (payload > options.MaxBytes)
+            {
+                throw new IdxFormatException(path, string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"the header describes {what}, {payload:N0} bytes, more than the limit of {options.MaxBytes:N0} bytes (IdxReadOptions.MaxBytes; pass new IdxReadOptions {{ MaxBytes = ... }} to raise it)"));
+            }
+
+            // Deflate compresses at most about 1032:1 (a 258-byte match in as little as 2 bits), so a gzip
+            // file cannot hold more than 1032 times its length: a header claiming more is refused unread.
+            if (gzip && payload + headerBytes > MaxDeflateRatio * file.Length)
+            {
+                throw new IdxFormatException(path, string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"truncated: the header describes {what} ({headerBytes + payload:N0} bytes with the header), but a {file.Length:N0}-byte gzip file decompresses to at most {MaxDeflateRatio * file.Length:N0} bytes (deflate compresses at most {MaxDeflateRatio}:1)"));
+            }
+
             if (!gzip)
             {
                 // The file's length is known: check it exactly before allocating anything.

@@ -85,6 +85,7 @@ internal static class FiniteDifferences
         var rows = new List<GradCheckRow>(names.Length + 1);
         var eps = options.Eps;
         var all = Enumerable.Range(0, names.Length).ToArray();
+        var scratch = new double[]?[names.Length];
         for (var group = 0; group <= names.Length; group++)
         {
             // Groups 0..L−1 are the leaves; group L spans every leaf (skipped when there is only one).
@@ -110,34 +111,39 @@ internal static class FiniteDifferences
                     continue;
                 }
 
-                var plusPoint = new double[]?[names.Length];
-                var minusPoint = new double[]?[names.Length];
-
-                // ∇f·(θ⁺ − θ) and ∇f·(θ − θ⁻) along the rounded points actually evaluated.
-                double gPlus = 0, gMinus = 0;
-                var offset = 0;
-                foreach (var l in leaves)
+                // ∇f·(θ⁺ − θ) and ∇f·(θ − θ⁻) along the rounded points actually evaluated. θ⁺ and then θ⁻ are
+                // written into one scratch buffer per leaf, reused by every direction and group: the evaluation
+                // copies the point onto the backend, so nothing holds the buffer, and the check's memory stays a
+                // small multiple of the model's (parameters, θ, gradient, scratch, direction) instead of growing
+                // with large-object garbage from two fresh model-sized arrays per direction.
+                var point = new double[]?[names.Length];
+                double Side(int sign)
                 {
-                    var values = theta[l];
-                    var g = gradient[l];
-                    var plus = new double[values.Length];
-                    var minus = new double[values.Length];
-                    for (var j = 0; j < values.Length; j++)
+                    double along = 0;
+                    var offset = 0;
+                    foreach (var l in leaves)
                     {
-                        var step = eps * u[offset + j] / norm;
-                        plus[j] = round(values[j] + step);
-                        minus[j] = round(values[j] - step);
-                        gPlus += g[j] * (plus[j] - values[j]);
-                        gMinus += g[j] * (values[j] - minus[j]);
+                        var values = theta[l];
+                        var g = gradient[l];
+                        var moved = scratch[l] ??= new double[values.Length];
+                        for (var j = 0; j < values.Length; j++)
+                        {
+                            var step = eps * u[offset + j] / norm;
+                            moved[j] = round(sign > 0 ? values[j] + step : values[j] - step);
+                            along += g[j] * (moved[j] - values[j]);
+                        }
+
+                        point[l] = moved;
+                        offset += values.Length;
                     }
 
-                    plusPoint[l] = plus;
-                    minusPoint[l] = minus;
-                    offset += values.Length;
+                    return along;
                 }
 
-                var fPlus = evaluate(plusPoint);
-                var fMinus = evaluate(minusPoint);
+                var gPlus = Side(+1);
+                var fPlus = evaluate(point);
+                var gMinus = -Side(-1);
+                var fMinus = evaluate(point);
                 var central = (fPlus - fMinus) / (2 * eps);
                 var a = (gPlus + gMinus) / (2 * eps);
                 var fails = GradCheck.Fails(a, central, options);

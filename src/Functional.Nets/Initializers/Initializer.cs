@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Functional.Nets;
 
 /// <summary>Which fan a variance-scaling initializer preserves.</summary>
@@ -62,7 +64,10 @@ public abstract class Initializer
     }
 
     /// <summary>Every entry equal to <paramref name="value"/>.</summary>
-    public static Initializer Constant(double value) => new ConstantInit(value);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is NaN or infinite.</exception>
+    public static Initializer Constant(double value) => double.IsFinite(value)
+        ? new ConstantInit(value)
+        : throw new ArgumentOutOfRangeException(nameof(value), value, $"Constant initializer: needs a finite value, got {value}");
 
     /// <summary>
     /// The name of the factory that made this initializer (<c>HeNormal</c>, <c>Normal</c>, ...); architecture JSON
@@ -78,8 +83,30 @@ public abstract class Initializer
     public abstract double[] Sample(Key key, Shape shape, int fanIn, int fanOut);
 
     /// <summary>A tensor on <paramref name="backend"/> with values from <see cref="Sample"/>.</summary>
-    public Tensor Create(Key key, Shape shape, int fanIn, int fanOut, Backend backend) =>
-        backend.FromArray(Sample(key, shape, fanIn, fanOut), shape);
+    /// <exception cref="ArgumentOutOfRangeException">The shape has more entries than one .NET array holds (<see cref="Array.MaxLength"/>).</exception>
+    /// <exception cref="NonFiniteException">The initializer gave a NaN or infinite value (a user-written one, or arguments such as std = 1e308 that overflow).</exception>
+    public Tensor Create(Key key, Shape shape, int fanIn, int fanOut, Backend backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        if (shape.Size > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(shape),
+                string.Create(CultureInfo.InvariantCulture, $"{this} cannot fill a tensor of shape {shape}: its {shape.Size:N0} entries are more than one .NET array holds ({Array.MaxLength:N0})"));
+        }
+
+        var values = Sample(key, shape, fanIn, fanOut);
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!double.IsFinite(values[i]))
+            {
+                throw new NonFiniteException(string.Create(
+                    CultureInfo.InvariantCulture, $"{this} gave {values[i]} at entry {i} of a tensor of shape {shape} (fan-in {fanIn}, fan-out {fanOut}): initial parameters must be finite"));
+            }
+        }
+
+        return backend.FromArray(values, shape);
+    }
 
     private static KeyValuePair<string, object> Arg(string name, object value) => new(name, value);
 

@@ -48,7 +48,7 @@ public sealed class Branches : Layer
     public override bool ChildrenShareInput => true;
 
     /// <inheritdoc />
-    public override long ParameterCount => branches.Sum(l => l.ParameterCount);
+    public override long ParameterCount => ParameterCounts.Sum(this, branches);
 
     /// <inheritdoc />
     public override bool IsStochastic => branches.Any(l => l.IsStochastic);

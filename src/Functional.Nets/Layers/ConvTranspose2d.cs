@@ -106,7 +106,7 @@ public sealed class ConvTranspose2d : Layer
     public Shape WeightShape => new(InChannels, OutChannels / Groups, Kernel[0], Kernel[1]);
 
     /// <inheritdoc />
-    public override long ParameterCount => WeightShape.Size + (HasBias ? OutChannels : 0);
+    public override long ParameterCount => ParameterCounts.Checked(this, () => checked(WeightShape.Size + (HasBias ? OutChannels : 0)));
 
     /// <inheritdoc />
     public override string Describe() =>

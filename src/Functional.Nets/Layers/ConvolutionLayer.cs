@@ -83,7 +83,7 @@ public abstract class ConvolutionLayer : Layer
     private string Name { get; }
 
     /// <inheritdoc />
-    public override long ParameterCount => WeightShape.Size + (HasBias ? OutChannels : 0);
+    public override long ParameterCount => ParameterCounts.Checked(this, () => checked(WeightShape.Size + (HasBias ? OutChannels : 0)));
 
     /// <inheritdoc />
     public override string Describe() =>

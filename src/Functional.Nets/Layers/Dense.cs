@@ -66,7 +66,17 @@ public sealed class Dense : Layer
     public override TensorTree Init(Key key, Backend backend)
     {
         var (kw, kb) = key.Split();
-        var w = WeightInit.Create(kw, new Shape(Outputs, Inputs), Inputs, Outputs, backend);
+        Tensor w;
+        try
+        {
+            w = WeightInit.Create(kw, new Shape(Outputs, Inputs), Inputs, Outputs, backend);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            // Dense(46341, 46341) asks for 2,147,488,281 weights: say which layer, not only which shape.
+            throw new ArgumentOutOfRangeException(null, $"{Describe()}: weight: {e.Message.Split(" (Parameter", 2)[0]}");
+        }
+
         return HasBias
             ? TensorTree.Of(("weight", w), ("bias", BiasInit.Create(kb, new Shape(Outputs), Inputs, Outputs, backend)))
             : TensorTree.Of(("weight", w));

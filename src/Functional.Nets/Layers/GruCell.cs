@@ -55,7 +55,7 @@ public sealed class GruCell : Cell
     public override int OutputSize => Hidden;
 
     /// <inheritdoc />
-    public override long ParameterCount => 3L * Hidden * (Inputs + Hidden) + (HasBias ? 6L * Hidden : 0);
+    public override long ParameterCount => ParameterCounts.Checked(this, () => checked((3L * Hidden * ((long)Inputs + Hidden)) + (HasBias ? 6L * Hidden : 0)));
 
     /// <inheritdoc />
     public override string Describe() =>

@@ -49,7 +49,7 @@ public sealed class LstmCell : Cell
     public override int OutputSize => Hidden;
 
     /// <inheritdoc />
-    public override long ParameterCount => 4L * Hidden * (Inputs + Hidden) + (HasBias ? 8L * Hidden : 0);
+    public override long ParameterCount => ParameterCounts.Checked(this, () => checked((4L * Hidden * ((long)Inputs + Hidden)) + (HasBias ? 8L * Hidden : 0)));
 
     /// <inheritdoc />
     public override string Describe() => $"LstmCell({Inputs}→{Hidden}{(HasBias ? "" : ", no bias")})";

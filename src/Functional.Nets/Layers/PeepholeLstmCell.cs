@@ -78,8 +78,8 @@ public sealed class PeepholeLstmCell : Cell
     public override int OutputSize => Hidden;
 
     /// <inheritdoc />
-    public override long ParameterCount =>
-        4L * Hidden * (Inputs + Hidden) + (HasBias ? 8L * Hidden : 0) + (long)PeepholeNames.Count * Hidden;
+    public override long ParameterCount => ParameterCounts.Checked(
+        this, () => checked((4L * Hidden * ((long)Inputs + Hidden)) + (HasBias ? 8L * Hidden : 0) + ((long)PeepholeNames.Count * Hidden)));
 
     /// <summary>The peephole parameters present, in the order i, f, o.</summary>
     public IReadOnlyList<string> PeepholeNames =>

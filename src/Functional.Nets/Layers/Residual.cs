@@ -36,7 +36,7 @@ public sealed class Residual : Layer
     public override bool ChildrenShareInput => true;
 
     /// <inheritdoc />
-    public override long ParameterCount => Body.ParameterCount + (Shortcut?.ParameterCount ?? 0);
+    public override long ParameterCount => ParameterCounts.Checked(this, () => checked(Body.ParameterCount + (Shortcut?.ParameterCount ?? 0)));
 
     /// <inheritdoc />
     public override bool IsStochastic => Body.IsStochastic || Shortcut?.IsStochastic == true;

@@ -63,7 +63,7 @@ public sealed class RnnCell : Cell
     public override int OutputSize => Hidden;
 
     /// <inheritdoc />
-    public override long ParameterCount => (long)Hidden * (Inputs + Hidden) + (HasBias ? 2L * Hidden : 0);
+    public override long ParameterCount => ParameterCounts.Checked(this, () => checked(((long)Hidden * ((long)Inputs + Hidden)) + (HasBias ? 2L * Hidden : 0)));
 
     /// <inheritdoc />
     public override string Describe() =>

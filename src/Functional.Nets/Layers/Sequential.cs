@@ -33,7 +33,7 @@ public sealed class Sequential : Layer
         layers.Select((l, i) => (i.ToString(System.Globalization.CultureInfo.InvariantCulture), l)).ToArray();
 
     /// <inheritdoc />
-    public override long ParameterCount => layers.Sum(l => l.ParameterCount);
+    public override long ParameterCount => ParameterCounts.Sum(this, layers);
 
     /// <inheritdoc />
     public override bool IsStochastic => layers.Any(l => l.IsStochastic);

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Functional.Nets;
 
 /// <summary>
@@ -25,10 +27,27 @@ public static class Losses
     /// Binary cross-entropy on probabilities p ∈ (0, 1): −(1/n) Σ [y ln p + (1 − y) ln(1 − p)] (<c>F.binary_cross_entropy</c>,
     /// except that PyTorch clamps each log at −100; here p must keep away from 0 and 1, or use <see cref="BinaryCrossEntropyWithLogits"/>).
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A probability lies outside [0, 1] (NaN passes, giving a NaN loss).</exception>
     public static Tensor BinaryCrossEntropy(Tensor probabilities, Tensor target)
     {
         RequireSameShape(nameof(BinaryCrossEntropy), probabilities, target);
         var p = probabilities;
+        if (p.Shape.Size > 0)
+        {
+            // One min and one max reduction (cheap beside the logs): a value outside [0, 1] would give NaN with no word.
+            // NaN itself passes, so a diverged model's loss is NaN as before and requireFiniteLoss names it.
+            // Off the gradient's record: the check is no part of the loss.
+            using var scope = p.Backend.Scope();
+            var q = p.StopGradient();
+            var (low, high) = (q.Min().Item(), q.Max().Item());
+            if (low < 0 || high > 1)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(probabilities),
+                    string.Create(CultureInfo.InvariantCulture, $"BinaryCrossEntropy takes probabilities in [0, 1], got values from {low:G6} to {high:G6} of shape {p.Shape}: does the model end in a Sigmoid? (BinaryCrossEntropyWithLogits takes logits)"));
+            }
+        }
+
         return -(target * p.Log() + (1.0 - target) * (1.0 - p).Log()).Mean();
     }
 

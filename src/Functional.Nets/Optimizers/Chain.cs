@@ -11,6 +11,7 @@ public sealed class Chain : Optimizer
     /// <summary>Creates the chain (at least one part).</summary>
     public Chain(params Optimizer[] parts)
     {
+        ArgumentNullException.ThrowIfNull(parts);
         if (parts.Length == 0)
         {
             throw new ArgumentException("Chain: needs at least one transformation", nameof(parts));

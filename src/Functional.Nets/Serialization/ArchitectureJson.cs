@@ -121,7 +121,7 @@ public static class ArchitectureJson
         if (inputDims is not null)
         {
             input = inputDims.Length > 0 && inputDims.All(d => d > 0)
-                ? new Shape(inputDims)
+                ? ExampleShape(inputDims, fields)
                 : throw fields.Error($"\"input\" must list positive dimensions of one example, e.g. [784], got [{string.Join(", ", inputDims)}]", "input");
         }
 
@@ -134,6 +134,19 @@ public static class ArchitectureJson
 
         var model = context.ReadLayer(modelJson, "$");
         return new ModelSpec(model, loss, input, description);
+    }
+
+    /// <summary>The example shape <paramref name="dims"/>, or the format error at <c>"input"</c> when its element count exceeds 2⁶³ − 1.</summary>
+    private static Shape ExampleShape(int[] dims, FieldReader fields)
+    {
+        try
+        {
+            return new Shape(dims);
+        }
+        catch (ArgumentException e)
+        {
+            throw fields.Error($"\"input\" [{string.Join(", ", dims)}] is too large: {e.Message.Split(" (Parameter", 2)[0]}", "input");
+        }
     }
 
     /// <summary>Reads the model alone from an architecture document.</summary>

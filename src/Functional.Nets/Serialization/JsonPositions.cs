@@ -23,8 +23,10 @@ internal sealed class JsonPositions
         var lineStarts = LineStarts(utf8);
         var starts = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
 
-        // One frame per open object or array: its path, the current property (objects) or next index (arrays).
-        var frames = new Stack<(string Path, bool IsArray, string? Property, int Index)>();
+        // One frame per open object or array: its path, the current property (objects) or next index (arrays),
+        // and (objects) the property names seen so far, so a name given twice is refused here, with its position:
+        // JsonNode would otherwise throw a bare ArgumentException later, when the object is first read.
+        var frames = new Stack<(string Path, bool IsArray, string? Property, int Index, HashSet<string>? Names)>();
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
         var pending = "$";
         try
@@ -36,10 +38,17 @@ internal sealed class JsonPositions
                     case JsonTokenType.PropertyName:
                         {
                             var f = frames.Pop();
-                            var name = reader.GetString()!;
+                            var name = Text(ref reader, f.Path, "a property name", lineStarts);
                             frames.Push(f with { Property = name });
                             pending = Child(f.Path, name);
-                            starts.TryAdd(pending, Position(lineStarts, reader.TokenStartIndex));
+                            var (line, column) = Position(lineStarts, reader.TokenStartIndex);
+                            if (!f.Names!.Add(name))
+                            {
+                                throw new ArchitectureFormatException(
+                                    $"the object at {f.Path} names \"{name}\" twice: one of the two values would be dropped silently", pending, line, column);
+                            }
+
+                            starts.TryAdd(pending, (line, column));
                             continue;
                         }
 
@@ -61,9 +70,15 @@ internal sealed class JsonPositions
 
                 // A property's position is its name; an array element's is the value itself.
                 starts.TryAdd(path, Position(lineStarts, reader.TokenStartIndex));
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    Text(ref reader, path, "a string", lineStarts);
+                }
+
                 if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                 {
-                    frames.Push((path, reader.TokenType == JsonTokenType.StartArray, null, 0));
+                    var isArray = reader.TokenType == JsonTokenType.StartArray;
+                    frames.Push((path, isArray, null, 0, isArray ? null : new HashSet<string>(StringComparer.Ordinal)));
                     pending = path;
                 }
             }
@@ -76,6 +91,24 @@ internal sealed class JsonPositions
         }
 
         return new JsonPositions(starts);
+    }
+
+    /// <summary>
+    /// The string at the reader, or an <see cref="ArchitectureFormatException"/> at its position when it cannot be one:
+    /// an escape of a lone UTF-16 surrogate (<c>"\ud800"</c>) is valid JSON syntax but no .NET string, and
+    /// <see cref="Utf8JsonReader.GetString"/> throws a bare <see cref="InvalidOperationException"/> for it.
+    /// </summary>
+    private static string Text(ref Utf8JsonReader reader, string path, string what, long[] lineStarts)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            var (line, column) = Position(lineStarts, reader.TokenStartIndex);
+            throw new ArchitectureFormatException($"{what} that is no valid text: {e.Message}", path, line, column, inner: e);
+        }
     }
 
     /// <summary>The start of the value at <paramref name="path"/>, or of its nearest ancestor that has one.</summary>

@@ -14,6 +14,7 @@ public readonly struct Shape : IEquatable<Shape>
     /// <summary>Creates a shape from its dimensions; every dimension must be non-negative.</summary>
     public Shape(params int[] dims)
     {
+        ArgumentNullException.ThrowIfNull(dims);
         foreach (var d in dims)
         {
             if (d < 0)

@@ -14,7 +14,7 @@ public sealed partial class Tensor : IDisposable
 {
     /// <summary>Wraps a backend's payload. Called by backends, not by users.</summary>
     public Tensor(Backend backend, Shape shape, object payload)
-        : this(backend, shape, payload, backend.DType)
+        : this(backend, shape, payload, (backend ?? throw new ArgumentNullException(nameof(backend))).DType)
     {
     }
 

@@ -19,6 +19,13 @@ public sealed record FitOptions
     public bool RequireFiniteLoss { get; init; } = true;
 
     /// <summary>
+    /// Whether a NaN or infinite gradient entry or new parameter stops the run with <see cref="NonFiniteException"/> naming
+    /// the step and the first such leaf; null (the default) follows <see cref="RequireFiniteLoss"/>. Costs one reduction per
+    /// leaf and one scalar read per step for the gradient and again for the parameters.
+    /// </summary>
+    public bool? RequireFiniteUpdates { get; init; }
+
+    /// <summary>
     /// Every this many steps the loop calls <see cref="Backend.ReleaseFreeMemory"/> (0: never), so that native memory the
     /// steps freed goes back to the system and resident memory stays flat over long runs. 100 as measured in DESIGN.md
     /// (glibc trimmed every 100 steps held a loop at ~185 MB that otherwise grew to gigabytes, at no measurable cost);

@@ -75,7 +75,7 @@ public sealed partial class MultiPartTrainer
                     }
 
                     // States this loop made are its own to donate: their buffers receive the next state's values.
-                    var (next, m) = Step(state, batch, options.RequireFiniteLoss, donate: !ReferenceEquals(state, initial));
+                    var (next, m) = Step(state, batch, options.RequireFiniteLoss, donate: !ReferenceEquals(state, initial), requireFiniteUpdates: options.RequireFiniteUpdates ?? options.RequireFiniteLoss);
                     if (!ReferenceEquals(state, initial))
                     {
                         state.ReleaseUnshared(next);

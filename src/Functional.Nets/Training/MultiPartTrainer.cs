@@ -60,7 +60,12 @@ public sealed partial class MultiPartTrainer
     /// <exception cref="KeyNotFoundException">An update names a part the state does not have; the message lists the parts.</exception>
     /// <exception cref="ShapeMismatchException">An objective returned a loss that is not a scalar; the message names the update and the shape.</exception>
     /// <exception cref="ArgumentException">An objective returned layer state for a part the state does not have.</exception>
-    public (MultiPartState State, StepMetrics Metrics) Step(MultiPartState state, Batch batch, bool requireFiniteLoss = false, bool donate = false)
+    /// <param name="requireFiniteUpdates">
+    /// If true, a NaN or infinite gradient entry, or a new parameter that is not finite, throws <see cref="NonFiniteException"/>
+    /// naming the step, the update and the first such leaf and element (a finite loss can still have an infinite gradient,
+    /// which would leave a weight at −∞ with no word). One reduction per leaf and one scalar read when all is finite.
+    /// </param>
+    public (MultiPartState State, StepMetrics Metrics) Step(MultiPartState state, Batch batch, bool requireFiniteLoss = false, bool donate = false, bool requireFiniteUpdates = false)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(batch);
@@ -75,7 +80,7 @@ public sealed partial class MultiPartTrainer
         for (var i = 0; i < Updates.Count; i++)
         {
             var update = Updates[i];
-            var (next, loss, metrics) = Apply(update, current, batch, keys[i], requireFiniteLoss, donate);
+            var (next, loss, metrics) = Apply(update, current, batch, keys[i], requireFiniteLoss, donate, requireFiniteUpdates);
             current = next;
             total += loss;
             scalars.Add(new Metric(update.Label + ".loss", loss));
@@ -119,7 +124,7 @@ public sealed partial class MultiPartTrainer
 
     /// <summary>One update: the objective's value and gradient with respect to the trained parts, then their optimizer steps.</summary>
     private static (MultiPartState State, double Loss, IReadOnlyList<Metric> Metrics) Apply(
-        PartUpdate update, MultiPartState state, Batch batch, Key key, bool requireFiniteLoss, bool donate)
+        PartUpdate update, MultiPartState state, Batch batch, Key key, bool requireFiniteLoss, bool donate, bool requireFiniteUpdates)
     {
         var trained = new HashSet<string>(update.Parts, StringComparer.Ordinal);
 
@@ -155,6 +160,12 @@ public sealed partial class MultiPartTrainer
                 $"the loss at step {state.Step} is {value} (update '{update.Label}', {string.Join(", ", update.Parts.Select(n => $"{n}: {state[n].Optimizer.Describe()}"))}, batch of {batch.Count})");
         }
 
+        if (requireFiniteUpdates && FiniteLeaves.FirstNonFinite(grads) is { } badGradient)
+        {
+            throw new NonFiniteException(
+                $"the gradient at step {state.Step} (update '{update.Label}', loss {value}): {FiniteLeaves.Describe(grads, badGradient)}; the parameters were left as they were");
+        }
+
         var unknown = newState.Names.FirstOrDefault(n => !state.Contains(n.Split('.')[0]) || !n.Contains('.', StringComparison.Ordinal));
         if (unknown is not null)
         {
@@ -173,6 +184,12 @@ public sealed partial class MultiPartTrainer
                 var (parameters, optimizerState) = donate
                     ? part.Optimizer.StepDonating(g, part.OptimizerState, trainable)
                     : part.Optimizer.Step(g, part.OptimizerState, trainable);
+                if (requireFiniteUpdates && FiniteLeaves.FirstNonFinite(parameters) is { } badParameter)
+                {
+                    throw new NonFiniteException(
+                        $"the parameters after step {state.Step} (update '{update.Label}', part '{part.Name}', {part.Optimizer.Describe()}): {FiniteLeaves.Describe(parameters, badParameter)}, though the gradient was finite");
+                }
+
                 next = next with { Parameters = part.WithTrainable(parameters), OptimizerState = optimizerState };
             }
 

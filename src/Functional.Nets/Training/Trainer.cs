@@ -95,17 +95,26 @@ public sealed partial class Trainer
     /// passed in). Measured on the MNIST MLP on Torch: the optimizer's part of a step runs without allocating its
     /// 3 state-sized buffers (see the benchmark's figures in README.md).
     /// </param>
-    public (TrainState State, StepMetrics Metrics) Step(TrainState state, Batch batch, bool requireFiniteLoss = false, bool donate = false)
+    /// <param name="requireFiniteUpdates">If true, a NaN or infinite gradient or new parameter throws <see cref="NonFiniteException"/> naming the step, the leaf and the element.</param>
+    public (TrainState State, StepMetrics Metrics) Step(TrainState state, Batch batch, bool requireFiniteLoss = false, bool donate = false, bool requireFiniteUpdates = false)
     {
         ArgumentNullException.ThrowIfNull(state);
         _ = BackendOf(state);
-        var (next, metrics) = Core.Step(AsMultiPart(state), batch, requireFiniteLoss, donate);
+        var (next, metrics) = Core.Step(AsMultiPart(state), batch, requireFiniteLoss, donate, requireFiniteUpdates);
         return (next.ToTrainState(), metrics);
     }
 
     /// <summary>Mean loss (and accuracy, with labels) over <paramref name="data"/> in evaluation mode; nothing is updated.</summary>
+    /// <exception cref="ArgumentException"><paramref name="data"/> holds no examples (the mean over none is undefined, not NaN).</exception>
     public StepMetrics Evaluate(TrainState state, Dataset data, int batchSize = 256)
     {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        if (data.Count == 0)
+        {
+            throw new ArgumentException($"Evaluate: the dataset is empty (inputs {data.Inputs.Shape}): a mean loss over no examples is undefined", nameof(data));
+        }
+
         var backend = BackendOf(state);
         double total = 0;
         int? correct = data.Labels is null ? null : 0;
