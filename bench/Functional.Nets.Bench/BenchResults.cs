@@ -37,6 +37,9 @@ public sealed class BenchResults
     /// <summary>(f) a training step with the first two layers frozen against the full step.</summary>
     public FreezingResult? Freezing { get; set; }
 
+    /// <summary>(g) an LSTM training step against TorchSharp's nn.LSTM.</summary>
+    public LstmResult? Lstm { get; set; }
+
     /// <summary>Total wall time of the run.</summary>
     public double Seconds { get; set; }
 
@@ -56,6 +59,11 @@ public sealed class BenchResults
         if (Freezing is { } f)
         {
             yield return ("frozen_step_time_ratio < 1.0", f.TimeRatio.Median, f.TimeRatio.Median < 1.0 && f.FrozenUntouched);
+        }
+
+        if (Lstm is { } lstm)
+        {
+            yield return ("lstm_step_ratio_vs_torchsharp ≥ 1.0", lstm.Ratio.Median, lstm.Ratio.Median >= 1.0);
         }
 
         if (Soaks is { Count: > 0 } s)
@@ -150,6 +158,14 @@ public sealed class BenchResults
             root["frozen_trainable_parameters"] = f.TrainableParameters;
             root["frozen_model_parameters"] = f.Parameters;
             root["frozen_leaves_untouched"] = f.FrozenUntouched;
+        }
+
+        if (Lstm is { } lstm)
+        {
+            root["lstm_step_ratio_vs_torchsharp"] = lstm.Ratio.Median;
+            root["lstm_step_ratio_spread"] = Node(lstm.Ratio);
+            root["lstm_steps_per_second"] = new JsonObject { ["ours"] = Node(lstm.Ours), ["torchsharp"] = Node(lstm.Theirs) };
+            root["lstm_max_parameter_difference"] = lstm.MaxParameterDifference;
         }
 
         root["torchsharp_scalar_race_retries"] = TorchSharpScalarRace.Retries;

@@ -71,6 +71,13 @@ public static class ResultsTable
                 F(f.Frozen, "F0"), "all trainable " + F(f.Full, "F0"), "time " + F(f.TimeRatio, "F3"));
         }
 
+        if (r.Lstm is { } lstm)
+        {
+            table.AddRow(
+                "(g) LSTM 2×256, T=50, batch 64, float32, Adam step vs nn.LSTM, steps/s",
+                F(lstm.Ours, "F2"), F(lstm.Theirs, "F2"), F(lstm.Ratio, "F3"));
+        }
+
         AnsiConsole.Write(table);
         foreach (var (bar, value, met) in r.Bars())
         {

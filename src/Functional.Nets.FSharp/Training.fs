@@ -105,3 +105,29 @@ module Training =
 
     /// The epoch's mean of the named scalar `name` (`discriminator.loss`), or None if no step reported it.
     let scalar (name: string) (epoch: EpochMetrics) : float option = epoch.Scalar name |> Option.ofNullable
+
+/// Truncated backpropagation through time (Functional.Nets.TruncatedBptt) with F# functions and tuples.
+[<RequireQualifiedAccess>]
+module Bptt =
+
+    /// A one-part trainer (part `Trainer.PartName`) whose step trains one chunk of `model` (a Scan or a Sequential
+    /// of scans and heads), the carry flowing from chunk to chunk with its gradient stopped. `loss target prediction`,
+    /// target first as the `Loss` module's functions: `net |> Bptt.trainer Loss.meanSquaredError`.
+    let trainer (loss: Tensor -> Tensor -> Tensor) (model: Layer) : MultiPartTrainer =
+        Functional.Nets.TruncatedBptt.Trainer(Functional.Nets.TruncatedBptt.Model model, LossFunction(fun prediction target -> loss target prediction))
+
+    /// `optimizer` after clipping the gradient's global norm to `maxNorm`.
+    let clipped (maxNorm: float) (optimizer: Optimizer) : Optimizer = Functional.Nets.TruncatedBptt.Optimizer(optimizer, maxNorm)
+
+    /// The start of a run: `model`'s parameters and `optimizer`'s state as the one part `Trainer.PartName`.
+    let start (key: Key) (backend: Backend) (optimizer: Optimizer) (model: Layer) : MultiPartState =
+        MultiPartState.Create(key, backend, [| struct (Trainer.PartName, model, optimizer) |])
+
+    /// One optimizer update per chunk of `truncation` steps of `inputs` [N, T, F] and `targets` [N, T, …]: the state
+    /// after the last chunk (carry included) and each chunk's metrics.
+    let run (trainer: MultiPartTrainer) (truncation: int) (inputs: Tensor) (targets: Tensor) (state: MultiPartState) : MultiPartState * StepMetrics list =
+        let struct (final, metrics) = Functional.Nets.TruncatedBptt.Run(trainer, state, inputs, targets, truncation)
+        final, List.ofSeq metrics
+
+    /// The same state with the carry dropped, so the next chunk starts a new sequence from the zero carry.
+    let resetCarry (state: MultiPartState) : MultiPartState = Functional.Nets.TruncatedBptt.ResetCarry(state)

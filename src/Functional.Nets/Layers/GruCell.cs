@@ -76,24 +76,19 @@ public sealed class GruCell : Cell
         ArgumentNullException.ThrowIfNull(carry);
         var h = GatedCell.CarryLeaf(this, input, carry, "h", Inputs, Hidden);
         var w = GatedCell.Weights(this, parameters, 3, Inputs, Hidden, HasBias);
-        var fromInput = input.Linear(w.Ih, w.BiasIh).Chunk(3, 1);
-        Tensor r, z, hn;
-        if (ResetBeforeWeight)
+        if (!ResetBeforeWeight)
         {
-            // r and z from rows 0..2H of W_hh; the candidate's rows 2H..3H act on r ⊙ h.
-            var rz = h.Linear(w.Hh.Slice(0, 0, 2 * Hidden), w.BiasHh?.Slice(0, 0, 2 * Hidden)).Chunk(2, 1);
-            r = (fromInput[0] + rz[0]).Sigmoid();
-            z = (fromInput[1] + rz[1]).Sigmoid();
-            hn = (r * h).Linear(w.Hh.Slice(0, 2 * Hidden, Hidden), w.BiasHh?.Slice(0, 2 * Hidden, Hidden));
-        }
-        else
-        {
-            var fromHidden = h.Linear(w.Hh, w.BiasHh).Chunk(3, 1);
-            r = (fromInput[0] + fromHidden[0]).Sigmoid();
-            z = (fromInput[1] + fromHidden[1]).Sigmoid();
-            hn = r * fromHidden[2];
+            // PyTorch's form is one fused primitive (Tensor.GruCell): one node with a hand-derived VJP on Reference.
+            var fused = Tensor.GruCell(input, h, w.Ih, w.Hh, w.BiasIh, w.BiasHh);
+            return new CellStep(fused, TensorTree.Of(("h", fused)), state);
         }
 
+        // The lecture's form, composed: r and z from rows 0..2H of W_hh; the candidate's rows 2H..3H act on r ⊙ h.
+        var fromInput = input.Linear(w.Ih, w.BiasIh).Chunk(3, 1);
+        var rz = h.Linear(w.Hh.Slice(0, 0, 2 * Hidden), w.BiasHh?.Slice(0, 0, 2 * Hidden)).Chunk(2, 1);
+        var r = (fromInput[0] + rz[0]).Sigmoid();
+        var z = (fromInput[1] + rz[1]).Sigmoid();
+        var hn = (r * h).Linear(w.Hh.Slice(0, 2 * Hidden, Hidden), w.BiasHh?.Slice(0, 2 * Hidden, Hidden));
         var n = (fromInput[2] + hn).Tanh();
 
         // (1 − z) ⊙ n + z ⊙ h, arranged as libtorch's gru_cell does: n + z ⊙ (h − n).

@@ -70,10 +70,8 @@ public sealed class LstmCell : Cell
         var (h, c) = GatedCell.CheckLstm(this, input, carry, Inputs, Hidden);
         var w = GatedCell.Weights(this, parameters, 4, Inputs, Hidden, HasBias);
 
-        // Summed in PyTorch's order: (x W_ihᵀ + b_ih) + (h W_hhᵀ + b_hh), then chunked i, f, g, o.
-        var gates = (input.Linear(w.Ih, w.BiasIh) + h.Linear(w.Hh, w.BiasHh)).Chunk(4, 1);
-        var next = gates[1].Sigmoid() * c + gates[0].Sigmoid() * gates[2].Tanh();
-        var output = gates[3].Sigmoid() * next.Tanh();
+        // One fused primitive (Tensor.LstmCell): the Reference backend records it as one node with a hand-derived VJP.
+        var (output, next) = Tensor.LstmCell(input, h, c, w.Ih, w.Hh, w.BiasIh, w.BiasHh);
         return new CellStep(output, TensorTree.Of(("h", output), ("c", next)), state);
     }
 }
