@@ -1,0 +1,56 @@
+using ScottPlot;
+
+namespace Functional.Nets.Reporting;
+
+/// <summary>
+/// The picture of backpropagation through time: ‖∂L/∂hₖ‖ against the step k, one line per network, on a log₁₀
+/// axis (where a gradient vanishing geometrically with the distance from the loss shows as a straight falling
+/// line). The norms come from <see cref="Diagnostics.HiddenStateGradients.Norms"/>.
+/// </summary>
+public static class HiddenStateGradientPlot
+{
+    /// <summary>Writes the lines to <paramref name="path"/> (PNG); its directory is created if missing.</summary>
+    /// <param name="path">The PNG file to create or replace.</param>
+    /// <param name="series">A name (e.g. "RNN") and the norms for k = 0 … T − 1, per line.</param>
+    /// <param name="title">The plot's heading.</param>
+    /// <param name="width">Image width in pixels.</param>
+    /// <param name="height">Image height in pixels.</param>
+    /// <exception cref="ArgumentException">No series, or one with no norms.</exception>
+    public static void WritePng(string path, IReadOnlyList<(string Name, double[] Norms)> series, string title = "‖∂L/∂hₖ‖ by step", int width = 1000, int height = 600)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(series);
+        if (series.Count == 0 || series.Any(s => s.Norms is null || s.Norms.Length == 0))
+        {
+            throw new ArgumentException("HiddenStateGradientPlot.WritePng: every series needs at least one norm", nameof(series));
+        }
+
+        var plot = new Plot();
+        foreach (var (name, norms) in series)
+        {
+            // log₁₀ of the norms (ScottPlot has no log axis); exact zeros (underflow) are left out of the line.
+            var points = norms.Select((v, k) => (K: (double)k, V: v)).Where(p => p.V > 0 && double.IsFinite(p.V)).ToArray();
+            var line = plot.Add.ScatterLine(points.Select(p => p.K).ToArray(), points.Select(p => Math.Log10(p.V)).ToArray());
+            line.LegendText = name;
+            line.LineWidth = 2;
+        }
+
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = y => $"1e{y:0}",
+        };
+        plot.Title(title);
+        plot.XLabel("step k");
+        plot.YLabel("‖∂L/∂hₖ‖ (log scale)");
+        plot.ShowLegend(Alignment.LowerRight);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        plot.SavePng(path, width, height);
+    }
+}
