@@ -1,7 +1,7 @@
 namespace Functional.Nets.Serialization;
 
 /// <summary>
-/// Pooling, flattening and channel dropout in architecture JSON. A 2-d window is written as
+/// Pooling, flattening, channel dropout and image augmentation (<c>RandomShift</c>) in architecture JSON. A 2-d window is written as
 /// <c>"kernel": [kH, kW], "stride": [sH, sW], "padding": [pH, pW], "dilation": [dH, dW], "ceilMode": false</c> (stride
 /// defaults to the kernel, padding to 0, dilation to 1); a 1-d window as the same names with single integers.
 /// </summary>
@@ -28,6 +28,10 @@ internal static class PoolingKinds
         LayerKind.Of<AdaptiveAvgPool1d>("AdaptiveAvgPool1d", r => new AdaptiveAvgPool1d(r.Int("output")), (a, w) => w.Int("output", a.Output)),
         LayerKind.Of<Flatten>("Flatten", r => new Flatten(r.Int("startAxis", 1)), (f, w) => w.Int("startAxis", f.StartAxis)),
         LayerKind.Of<Dropout2d>("Dropout2d", r => new Dropout2d(r.Double("p", 0.5)), (d, w) => w.Double("p", d.P)),
+        LayerKind.Of<RandomShift>(
+            "RandomShift",
+            r => new RandomShift(r.Int("maxShift"), r.Int("rows", 28), r.Int("columns", 28), r.Bool("horizontalFlip", false)),
+            (s, w) => w.Int("maxShift", s.MaxShift).Int("rows", s.Rows).Int("columns", s.Columns).Bool("horizontalFlip", s.HorizontalFlip)),
     ];
 
     private static PoolWindow ReadWindow(FieldReader r)
