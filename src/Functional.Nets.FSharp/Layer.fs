@@ -103,3 +103,47 @@ module Layer =
 
     /// Squeeze-and-excitation with reduction ratio r: x ⊙ σ(W₂ ReLU(W₁ GAP(x))), one scale per channel.
     let squeezeExcitation (channels: int) (reduction: int) : Layer = Blocks.SqueezeExcitation(channels, reduction)
+
+    /// The options of the sequence layers `Layer.rnnWith`, `Layer.lstmWith`, `Layer.gruWith` (nn.RNN's arguments):
+    /// stacked layers, both directions (outputs [.., 2·hidden]), batch-first [N, T, F] or time-first [T, N, F],
+    /// dropout between layers (train mode, not after the last) and biases. Start from `Layer.recurrent`.
+    type RecurrentOptions =
+        { Layers: int
+          Bidirectional: bool
+          BatchFirst: bool
+          Dropout: float
+          Bias: bool }
+
+    /// One batch-first layer, forward only, no dropout, with biases: `{ Layer.recurrent with Layers = 2; Bidirectional = true }`.
+    let recurrent: RecurrentOptions =
+        { Layers = 1; Bidirectional = false; BatchFirst = true; Dropout = 0.0; Bias = true }
+
+    /// nn.RNN (tanh) over whole sequences; parameters `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, … as its state_dict.
+    let rnnWith (options: RecurrentOptions) (inputs: int) (hidden: int) : Rnn =
+        Rnn(inputs, hidden, options.Layers, options.Bidirectional, options.BatchFirst, options.Dropout, options.Bias)
+
+    /// nn.RNN with ReLU instead of tanh.
+    let rnnReluWith (options: RecurrentOptions) (inputs: int) (hidden: int) : Rnn =
+        Rnn(inputs, hidden, options.Layers, options.Bidirectional, options.BatchFirst, options.Dropout, options.Bias, RnnNonlinearity.ReLU)
+
+    /// nn.LSTM over whole sequences (gate order i, f, g, o); parameters named as its state_dict (`weight_ih_l0_reverse`, …).
+    let lstmWith (options: RecurrentOptions) (inputs: int) (hidden: int) : Lstm =
+        Lstm(inputs, hidden, options.Layers, options.Bidirectional, options.BatchFirst, options.Dropout, options.Bias)
+
+    /// nn.GRU over whole sequences (gate order r, z, n); parameters named as its state_dict.
+    let gruWith (options: RecurrentOptions) (inputs: int) (hidden: int) : Gru =
+        Gru(inputs, hidden, options.Layers, options.Bidirectional, options.BatchFirst, options.Dropout, options.Bias)
+
+    /// What `Layer.runRecurrent` returns, in PyTorch's layout: the outputs (zero at padded steps), h_n and, for an LSTM,
+    /// c_n, each [layers·directions, N, hidden].
+    type RecurrentRun =
+        { Outputs: Tensor
+          Hidden: Tensor
+          Cell: Tensor option }
+
+    /// Runs a sequence layer in evaluation mode over sequences of the given lengths (None: all full), from the given
+    /// initial states h0 and c0 [layers·directions, N, hidden] (None: zeros).
+    let runRecurrent (parameters: TensorTree) (lengths: int list option) (h0: Tensor option) (c0: Tensor option) (input: Tensor) (layer: RecurrentLayer) : RecurrentRun =
+        let lengths = lengths |> Option.map (fun l -> Array.ofList l :> System.Collections.Generic.IReadOnlyList<int>) |> Option.toObj
+        let result = layer.Run(parameters, input, lengths, Option.toObj h0, Option.toObj c0)
+        { Outputs = result.Outputs; Hidden = result.Hidden; Cell = Option.ofObj result.Cell }

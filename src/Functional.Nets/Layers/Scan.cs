@@ -67,18 +67,40 @@ public sealed class Scan : Layer
     /// the outputs [N, T, H], the final carry and the cell's new state. Nothing is mutated.
     /// </summary>
     /// <exception cref="LayerShapeException">The input is not [N, T ≥ 1, F] with F the cell's input size, or the carry does not fit.</exception>
-    public ScanResult Run(TensorTree parameters, TensorTree state, Tensor input, TensorTree? initialCarry, Context context)
+    public ScanResult Run(TensorTree parameters, TensorTree state, Tensor input, TensorTree? initialCarry, Context context) =>
+        Run(parameters, state, input, initialCarry, null, context);
+
+    /// <summary>
+    /// Runs the cell along time over sequences of the given <paramref name="lengths"/> (null: all of length T):
+    /// sequence i reads steps 0 … lengths[i] − 1, and a padded step t ≥ lengths[i] neither changes its carry nor
+    /// receives gradient (carry_{t+1} = where(t &lt; len, cell(x_t, carry_t), carry_t)) and outputs zeros, as PyTorch's
+    /// packed sequences give after <c>pad_packed_sequence</c>. Reversed, sequence i starts at its own last step
+    /// lengths[i] − 1 (the padded steps after it keep the initial carry), so the final carry is the one after
+    /// reading x_0. Steps that are padding for every sequence skip the cell.
+    /// </summary>
+    /// <exception cref="LayerShapeException">The input or carry does not fit, or there is not one length per sequence.</exception>
+    /// <exception cref="SequenceLengthException">A length lies outside [1, T].</exception>
+    public ScanResult Run(TensorTree parameters, TensorTree state, Tensor input, TensorTree? initialCarry, IReadOnlyList<int>? lengths, Context context)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(input);
         OutputShape(input.Shape);
         int n = input.Shape[0], steps = input.Shape[1], features = input.Shape[2];
+        SequenceLengthException.Check(Describe(), lengths, input.Shape, n, steps);
         var carry = initialCarry ?? Cell.InitialCarry(n, input.Backend);
         var outputs = new Tensor[steps];
         for (var i = 0; i < steps; i++)
         {
             var t = Reverse ? steps - 1 - i : i;
+            var valid = lengths is null ? n : lengths.Count(l => t < l);
+            if (valid == 0)
+            {
+                // Padding in every sequence: the carry stays, the output is zero (and nothing here gets gradient).
+                outputs[t] = input.Backend.FromArray(new double[checked(n * Cell.OutputSize)], new Shape(n, Cell.OutputSize));
+                continue;
+            }
+
             var x = input.Slice(1, t, 1).Reshape(n, features);
             CellStep step;
             try
@@ -90,8 +112,21 @@ public sealed class Scan : Layer
                 throw new LayerShapeException(Describe(), "", $"a carry and input that {Cell.Describe()} accepts at step {t} ({e.Message})", input.Shape, e);
             }
 
-            outputs[t] = step.Output;
-            carry = step.Carry;
+            if (valid == n)
+            {
+                outputs[t] = step.Output;
+                carry = step.Carry;
+            }
+            else
+            {
+                // m_t [N, 1] = [t < len_i]: where(m, new, old) keeps the old carry exactly and sends no gradient into
+                // the step's result for the padded rows; the output is zeroed by the same mask.
+                var m = input.Backend.FromArray(lengths!.Select(l => t < l ? 1.0 : 0.0).ToArray(), new Shape(n, 1));
+                var previous = carry;
+                outputs[t] = step.Output * m;
+                carry = step.Carry.Map((name, next) => Tensor.Where(m, next, previous[name]));
+            }
+
             state = step.State;
         }
 

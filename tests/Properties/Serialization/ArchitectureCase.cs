@@ -38,6 +38,9 @@ public static class ArchitectureCase
         new Conv2d(3, 6, (3, 5), (2, 1), Padding.Half, (1, 1), groups: 3),
         new Conv2d(2, 4, 3, padding: Padding.Full, weightInit: Initializer.HeNormal()),
         new ConvTranspose2d(4, 2, (3, 3), (2, 2), (1, 1), (1, 0), groups: 2, dilation: (1, 2)),
+        new Rnn(3, 4, layers: 2, bidirectional: true, batchFirst: false, dropout: 0.1, bias: false, nonlinearity: RnnNonlinearity.ReLU),
+        new Lstm(3, 4, layers: 3, dropout: 1.0 / 3),
+        new Gru(3, 4, bidirectional: true, resetBeforeWeight: true),
     ];
 
     private static Gen<ModelSpec> Spec() =>
@@ -101,6 +104,18 @@ public static class ArchitectureCase
         from w in Init()
         from b in Init()
         select (Layer)new DropConnect(i, o, p * 0.99, kind, bias, w, b),
+        from kind in Gen.Choose(0, 2)
+        from i in Gen.Choose(1, 8)
+        from h in Gen.Choose(1, 8)
+        from layers in Gen.Choose(1, 3)
+        from flags in Gen.Choose(0, 15)
+        from p in Fraction()
+        select kind switch
+        {
+            0 => (Layer)new Rnn(i, h, layers, (flags & 1) != 0, (flags & 2) != 0, p * 0.99, (flags & 4) != 0, (flags & 8) != 0 ? RnnNonlinearity.ReLU : RnnNonlinearity.Tanh),
+            1 => new Lstm(i, h, layers, (flags & 1) != 0, (flags & 2) != 0, p * 0.99, (flags & 4) != 0),
+            _ => new Gru(i, h, layers, (flags & 1) != 0, (flags & 2) != 0, p * 0.99, (flags & 4) != 0, (flags & 8) != 0),
+        },
         from f in Gen.Choose(1, 8)
         from m in Fraction()
         from affine in Gen.Elements(true, false)
