@@ -12,10 +12,10 @@ namespace Functional.Nets;
 /// <param name="input">The chunk of the sequence, [N, T, F].</param>
 /// <param name="carry">The carry at the chunk's first step, or null for the zero carry.</param>
 /// <param name="context">Mode and key.</param>
-public delegate RecurrentResult RecurrentModel(TensorTree parameters, TensorTree state, Tensor input, TensorTree? carry, Context context);
+public delegate ChunkResult RecurrentModel(TensorTree parameters, TensorTree state, Tensor input, TensorTree? carry, Context context);
 
 /// <summary>What a <see cref="RecurrentModel"/> returns.</summary>
 /// <param name="Output">The output over the chunk.</param>
 /// <param name="Carry">The carry after the chunk's last step.</param>
 /// <param name="State">The new layer state.</param>
-public sealed record RecurrentResult(Tensor Output, TensorTree Carry, TensorTree State);
+public sealed record ChunkResult(Tensor Output, TensorTree Carry, TensorTree State);

@@ -43,13 +43,13 @@ public static class TruncatedBptt
             Scan scan => (parameters, state, input, carry, context) =>
             {
                 var r = scan.Run(parameters, state, input, carry is { Count: > 0 } ? carry : null, context);
-                return new RecurrentResult(r.Outputs, r.Carry, r.State);
+                return new ChunkResult(r.Outputs, r.Carry, r.State);
             },
             Sequential sequential => (parameters, state, input, carry, context) => RunSequential(sequential, parameters, state, input, carry, context),
             _ => (parameters, state, input, _, context) =>
             {
                 var (y, s) = model.Apply(parameters, state, input, context);
-                return new RecurrentResult(y, TensorTree.Empty, s);
+                return new ChunkResult(y, TensorTree.Empty, s);
             },
         };
     }
@@ -159,7 +159,7 @@ public static class TruncatedBptt
     private static (TensorTree Carry, TensorTree ModelState) Split(TensorTree state) =>
         (state.Child(CarryName), state.Without(n => n == CarryName || n.StartsWith(CarryName + ".", StringComparison.Ordinal)));
 
-    private static RecurrentResult RunSequential(Sequential sequential, TensorTree parameters, TensorTree state, Tensor input, TensorTree? carry, Context context)
+    private static ChunkResult RunSequential(Sequential sequential, TensorTree parameters, TensorTree state, Tensor input, TensorTree? carry, Context context)
     {
         var x = input;
         var states = new List<(string, TensorTree)>();
@@ -176,7 +176,7 @@ public static class TruncatedBptt
             }
         }
 
-        return new RecurrentResult(x, TensorTree.Nest(carries), TensorTree.Nest(states));
+        return new ChunkResult(x, TensorTree.Nest(carries), TensorTree.Nest(states));
     }
 
     private static void CheckSequence(Tensor inputs, Tensor targets, int truncation)
