@@ -131,15 +131,17 @@ public sealed partial class Dataset
     private IEnumerable<Batch> Enumerate(int batchSize, Key? shuffle, LastBatch last)
     {
         var order = Order(shuffle);
-        for (var start = 0; start < order.Length; start += batchSize)
+
+        // The position in 64 bits: start + batchSize exceeds int for a batch size near int.MaxValue, and must end the loop, not wrap.
+        for (long start = 0; start < order.Length; start += batchSize)
         {
-            var size = Math.Min(batchSize, order.Length - start);
+            var size = (int)Math.Min(batchSize, order.Length - start);
             if (size < batchSize && last == LastBatch.Drop)
             {
                 yield break;
             }
 
-            var indices = order.AsSpan(start, size).ToArray();
+            var indices = order.AsSpan((int)start, size).ToArray();
             var (inputs, targets, batchLabels) = Take(indices);
             yield return targets is null
                 ? new Batch(inputs, indices)

@@ -15,7 +15,7 @@ public sealed class AdaptiveAvgPool2d : Layer
     {
         if (outH < 1 || outW < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(outH), $"({outH}, {outW})", $"AdaptiveAvgPool2d: the output size must be at least 1 per axis, got ({outH}, {outW})");
+            throw new ArgumentOutOfRangeException(outH < 1 ? nameof(outH) : nameof(outW), $"({outH}, {outW})", $"AdaptiveAvgPool2d: the output size must be at least 1 per axis, got ({outH}, {outW})");
         }
 
         (OutH, OutW) = (outH, outW);

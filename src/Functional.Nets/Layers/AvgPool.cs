@@ -25,7 +25,7 @@ public sealed class AvgPool2d : Layer
 
     /// <summary>A square window: <c>new AvgPool2d(2)</c> halves H and W.</summary>
     public AvgPool2d(int kernel, int? stride = null, int padding = 0, bool ceilMode = false, bool countIncludePad = true)
-        : this(PoolWindow.Square(kernel, stride, padding, 1, ceilMode), countIncludePad)
+        : this(PoolingShapes.Window("AvgPool2d", () => PoolWindow.Square(kernel, stride, padding, 1, ceilMode)), countIncludePad)
     {
     }
 
@@ -66,7 +66,7 @@ public sealed class AvgPool2d : Layer
 public sealed class AvgPool1d(int kernel, int? stride = null, int padding = 0, bool ceilMode = false, bool countIncludePad = true) : Layer
 {
     /// <summary>The window (<see cref="PoolWindow.Line"/>).</summary>
-    public PoolWindow Window { get; } = PoolWindow.Line(kernel, stride, padding, 1, ceilMode);
+    public PoolWindow Window { get; } = PoolingShapes.Window("AvgPool1d", () => PoolWindow.Line(kernel, stride, padding, 1, ceilMode));
 
     /// <summary>Whether the divisor counts the zero padding.</summary>
     public bool CountIncludePad { get; } = countIncludePad;

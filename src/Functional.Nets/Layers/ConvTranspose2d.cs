@@ -50,8 +50,11 @@ public sealed class ConvTranspose2d : Layer
         BiasInit = biasInit ?? Initializer.TorchDefault;
         if (inChannels <= 0 || outChannels <= 0 || groups <= 0 || Kernel.Any(k => k <= 0) || Stride.Any(v => v <= 0) || Dilation.Any(v => v <= 0) || Padding.Any(v => v < 0) || OutputPadding.Any(v => v < 0))
         {
+            // The parameter named is the first bad one, in the constructor's order.
             throw new ArgumentOutOfRangeException(
-                nameof(inChannels),
+                inChannels <= 0 ? nameof(inChannels) : outChannels <= 0 ? nameof(outChannels) : Kernel.Any(k => k <= 0) ? nameof(kernel)
+                    : Stride.Any(v => v <= 0) ? nameof(stride) : Padding.Any(v => v < 0) ? nameof(padding) : OutputPadding.Any(v => v < 0) ? nameof(outputPadding)
+                    : groups <= 0 ? nameof(groups) : nameof(dilation),
                 $"ConvTranspose2d: channels, groups, kernel, stride and dilation must be positive and paddings non-negative, got {inChannels}→{outChannels}, groups {groups}, kernel {kernel}, stride [{string.Join(", ", Stride)}], padding [{string.Join(", ", Padding)}], output padding [{string.Join(", ", OutputPadding)}], dilation [{string.Join(", ", Dilation)}]");
         }
 

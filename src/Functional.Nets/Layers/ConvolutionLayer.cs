@@ -28,8 +28,10 @@ public abstract class ConvolutionLayer : Layer
         BiasInit = biasInit ?? Initializer.TorchDefault;
         if (inChannels <= 0 || outChannels <= 0 || groups <= 0 || kernel.Any(k => k <= 0) || stride.Any(s => s <= 0) || dilation.Any(d => d <= 0))
         {
+            // The parameter named is the first bad one, in the constructor's order.
             throw new ArgumentOutOfRangeException(
-                nameof(inChannels),
+                inChannels <= 0 ? nameof(inChannels) : outChannels <= 0 ? nameof(outChannels) : kernel.Any(k => k <= 0) ? nameof(kernel)
+                    : stride.Any(s => s <= 0) ? nameof(stride) : dilation.Any(d => d <= 0) ? nameof(dilation) : nameof(groups),
                 $"{name}: channels, groups, kernel, stride and dilation must be positive, got {inChannels}→{outChannels}, groups {groups}, kernel [{string.Join(", ", kernel)}], stride [{string.Join(", ", stride)}], dilation [{string.Join(", ", dilation)}]");
         }
 

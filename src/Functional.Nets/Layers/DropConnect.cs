@@ -41,6 +41,15 @@ public sealed class DropConnect : Layer
     /// <exception cref="ArgumentOutOfRangeException">A width is not positive, or <paramref name="p"/> is outside [0, 1).</exception>
     public DropConnect(int inputs, int outputs, double p = 0.5, DropoutKind kind = DropoutKind.Inverted, bool bias = true, Initializer? weightInit = null, Initializer? biasInit = null)
     {
+        if (inputs <= 0 || outputs <= 0)
+        {
+            // Checked here rather than by the Dense inside, so that the message names the layer the user made.
+            throw new ArgumentOutOfRangeException(
+                inputs <= 0 ? nameof(inputs) : nameof(outputs),
+                inputs <= 0 ? inputs : outputs,
+                $"DropConnect({inputs}→{outputs}): widths must be positive, got inputs={inputs}, outputs={outputs}");
+        }
+
         P = DropoutMask.CheckProbability(p, "DropConnect");
         Kind = DropoutMask.CheckKind(kind, "DropConnect");
         dense = new Dense(inputs, outputs, bias, weightInit, biasInit);

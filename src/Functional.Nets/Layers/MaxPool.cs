@@ -11,7 +11,7 @@ public sealed class MaxPool2d(PoolWindow window) : Layer
 {
     /// <summary>A square window: <c>new MaxPool2d(2)</c> halves H and W.</summary>
     public MaxPool2d(int kernel, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false)
-        : this(PoolWindow.Square(kernel, stride, padding, dilation, ceilMode))
+        : this(PoolingShapes.Window("MaxPool2d", () => PoolWindow.Square(kernel, stride, padding, dilation, ceilMode)))
     {
     }
 
@@ -49,7 +49,7 @@ public sealed class MaxPool2d(PoolWindow window) : Layer
 public sealed class MaxPool1d(int kernel, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false) : Layer
 {
     /// <summary>The window (<see cref="PoolWindow.Line"/>).</summary>
-    public PoolWindow Window { get; } = PoolWindow.Line(kernel, stride, padding, dilation, ceilMode);
+    public PoolWindow Window { get; } = PoolingShapes.Window("MaxPool1d", () => PoolWindow.Line(kernel, stride, padding, dilation, ceilMode));
 
     /// <inheritdoc />
     public override string Describe() => $"MaxPool1d({Window.Describe(oneD: true)})";

@@ -8,6 +8,25 @@ namespace Functional.Nets;
 /// </summary>
 internal static class PoolingShapes
 {
+    /// <summary>
+    /// The window <paramref name="make"/> builds, its range errors renamed from "pooling" to <paramref name="layer"/> (the layer
+    /// the user called), keeping the parameter name and the offending value.
+    /// </summary>
+    internal static PoolWindow Window(string layer, Func<PoolWindow> make)
+    {
+        try
+        {
+            return make();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            // e.Message appends " (Parameter '…')" and the actual value to the text PoolWindow gave; keep only that text.
+            var text = e.Message.Split(" (Parameter", 2)[0];
+            text = text.StartsWith("pooling: ", StringComparison.Ordinal) ? text["pooling: ".Length..] : text;
+            throw new ArgumentOutOfRangeException(e.ParamName, e.ActualValue, $"{layer}: {text}");
+        }
+    }
+
     /// <summary>The output shape <paramref name="rule"/> gives, or the layer's error.</summary>
     public static Shape Checked(Layer layer, Shape input, string layout, Func<Shape> rule)
     {

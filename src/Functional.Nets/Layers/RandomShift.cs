@@ -22,9 +22,15 @@ public sealed class RandomShift : Layer
     /// <param name="horizontalFlip">Also mirror each image left–right with probability ½.</param>
     public RandomShift(int maxShift, int rows = 28, int columns = 28, bool horizontalFlip = false)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxShift);
-        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
+        if (maxShift < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxShift), maxShift, $"RandomShift: the largest shift must be ≥ 0, got {maxShift}");
+        }
+
+        if (rows < 1 || columns < 1)
+        {
+            throw new ArgumentOutOfRangeException(rows < 1 ? nameof(rows) : nameof(columns), (rows, columns), $"RandomShift: the image must be at least 1×1, got rows={rows}, columns={columns}");
+        }
         MaxShift = maxShift;
         Rows = rows;
         Columns = columns;

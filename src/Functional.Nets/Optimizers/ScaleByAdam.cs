@@ -27,7 +27,7 @@ public sealed class ScaleByAdam : Optimizer
     {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(beta1), $"Adam: β₁ and β₂ must lie in [0, 1), got β₁={beta1}, β₂={beta2}");
+            throw new ArgumentOutOfRangeException(beta1 >= 0 && beta1 < 1 ? nameof(beta2) : nameof(beta1), $"Adam: β₁ and β₂ must lie in [0, 1), got β₁={beta1}, β₂={beta2}");
         }
 
         if (!(epsilon >= 0))

@@ -35,9 +35,7 @@ public sealed partial class MultiPartTrainer
         options ??= new FitOptions();
         options.Validate();
         RequireParts(initial);
-        var batchesPerEpoch = options.LastBatch == LastBatch.Keep
-            ? (train.Count + options.BatchSize - 1) / options.BatchSize
-            : train.Count / options.BatchSize;
+        var batchesPerEpoch = BatchesPerEpoch(train.Count, options.BatchSize, options.LastBatch);
         if (batchesPerEpoch == 0)
         {
             throw new ArgumentException(
@@ -54,7 +52,10 @@ public sealed partial class MultiPartTrainer
         var clock = Stopwatch.StartNew();
         try
         {
-            var firstEpoch = (int)(initial.Step / batchesPerEpoch);
+            // In 64 bits: a step count up to Checkpoint.MaxStep over one batch per epoch is an epoch number beyond int,
+            // which must read as "past the last epoch", never wrap to a negative one. Below options.Epochs it fits an int.
+            var stepsDone = initial.Step / batchesPerEpoch;
+            var firstEpoch = stepsDone >= options.Epochs ? options.Epochs : (int)stepsDone;
             for (var epoch = firstEpoch; epoch < options.Epochs; epoch++)
             {
                 var skip = epoch == firstEpoch ? (int)(initial.Step % batchesPerEpoch) : 0;
@@ -154,5 +155,16 @@ public sealed partial class MultiPartTrainer
         }
 
         return (state, history);
+    }
+
+    /// <summary>
+    /// The batches of one epoch: ⌈N / B⌉ with <see cref="LastBatch.Keep"/>, ⌊N / B⌋ with <see cref="LastBatch.Drop"/>.
+    /// Computed in checked 64-bit arithmetic (N + B − 1 exceeds int for B near int.MaxValue); the count never exceeds N, so it fits an int.
+    /// </summary>
+    internal static int BatchesPerEpoch(int samples, int batchSize, LastBatch last)
+    {
+        long n = samples, b = batchSize;
+        var count = last == LastBatch.Keep ? checked((n + b - 1) / b) : n / b;
+        return checked((int)count);
     }
 }
