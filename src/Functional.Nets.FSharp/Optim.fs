@@ -80,6 +80,9 @@ module Optim =
     /// The transformations applied in order (each one's updates are the next one's gradients).
     let chain (parts: Optimizer list) : Optimizer = Functional.Nets.Optim.Chain(Array.ofList parts)
 
+    /// Scales the whole gradient down to global norm `maxNorm` when it is longer (clip_grad_norm_); chain it first.
+    let clipByGlobalNorm (maxNorm: float) : Optimizer = Functional.Nets.Optim.ClipByGlobalNorm maxNorm
+
     /// torch.optim.Adam's defaults: β = (0.9, 0.999), ε = 10⁻⁸, no weight decay, no AMSGrad.
     let adamDefaults: AdamOptions =
         { Beta1 = 0.9

@@ -97,6 +97,12 @@ module Training =
         let struct (final, history) = trainer.Fit(state, train, options, Option.toObj validation, Array.ofList callbacks)
         final, history
 
+    /// One pure step of a supervised `Trainer` on `batch` (training mode): the new state and the step's metrics;
+    /// `state` stays valid (release it with `ReleaseUnshared` once the new one is taken).
+    let stepSupervised (trainer: Trainer) (batch: Batch) (state: TrainState) : TrainState * StepMetrics =
+        let struct (next, metrics) = trainer.Step(state, batch)
+        next, metrics
+
     /// The accuracy of a step's or an evaluation's metrics, when the data had labels.
     let accuracy (metrics: StepMetrics) : float option = metrics.Accuracy |> Option.ofNullable
 
