@@ -130,6 +130,30 @@ public sealed partial class TorchBackend
         });
 
     /// <inheritdoc />
+    /// <remarks>libtorch's <c>split_with_sizes</c>: views of one node, whose backward joins the parts' gradients.</remarks>
+    public override IReadOnlyList<Tensor> Split(Tensor a, int axis, int[] sizes)
+    {
+        var x = Native(a, "split");
+        try
+        {
+            var parts = x.split(sizes.Select(s => (long)s).ToArray(), axis);
+            var result = new Tensor[parts.Length];
+            for (var i = 0; i < parts.Length; i++)
+            {
+                var dims = a.Shape.ToArray();
+                dims[axis] = sizes[i];
+                result[i] = Make(parts[i], new Shape(dims));
+            }
+
+            return result;
+        }
+        catch (ExternalException e)
+        {
+            throw Failure("split", e, a.Shape);
+        }
+    }
+
+    /// <inheritdoc />
     public override Tensor Concat(IReadOnlyList<Tensor> parts, int axis) =>
         Run("concat", [.. parts.Select(p => p.Shape)], () =>
         {

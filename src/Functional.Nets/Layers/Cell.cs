@@ -42,6 +42,30 @@ public abstract class Cell
     /// </summary>
     public abstract CellStep Step(TensorTree parameters, TensorTree state, Tensor input, TensorTree carry, Context context);
 
+    /// <summary>Whether <see cref="ProjectInputs"/> is offered (then <see cref="Scan"/> projects a sequence's inputs before its steps).</summary>
+    public virtual bool ProjectsInputs => false;
+
+    /// <summary>
+    /// The part of every step that reads only its input, computed for a whole sequence in one product, or null when
+    /// the cell has no such part (the default). <paramref name="inputs"/> holds the steps' inputs as rows
+    /// [R, <see cref="InputSize"/>] (R = steps × batch, in any order); the result holds one row per input row,
+    /// [R, P], and <see cref="Scan"/> then hands row block t to <see cref="StepProjected"/> in place of x_t.
+    /// A cell that offers this promises that <c>StepProjected(p, s, ProjectInputs(p, x), carry, ctx)</c> computes
+    /// what <c>Step(p, s, x, carry, ctx)</c> computes, with the same parameters and the same order of sums (so the
+    /// two agree to rounding): it only moves the input's matrix product out of the loop, as libtorch's own
+    /// <c>nn.LSTM</c> does, turning T small products into one large one, forward and backward.
+    /// </summary>
+    /// <exception cref="LayerShapeException">The rows are not [R, InputSize].</exception>
+    public virtual Tensor? ProjectInputs(TensorTree parameters, Tensor inputs) => null;
+
+    /// <summary>
+    /// One step from a row block of <see cref="ProjectInputs"/>'s result [N, P] in place of x_t; the same output,
+    /// carry and state as <see cref="Step(TensorTree, TensorTree, Tensor, TensorTree, Context)"/> on x_t.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The cell does not project its inputs (<see cref="ProjectInputs"/> returns null).</exception>
+    public virtual CellStep StepProjected(TensorTree parameters, TensorTree state, Tensor projected, TensorTree carry, Context context) =>
+        throw new NotSupportedException($"{Describe()} does not project its inputs ahead of the steps; call Step");
+
     /// <summary>One step of a stateless, deterministic cell: <c>cell.Step(p, x, carry)</c>.</summary>
     /// <exception cref="InvalidOperationException">The cell has state or randomness, whose mode and key must be given explicitly.</exception>
     public CellStep Step(TensorTree parameters, Tensor input, TensorTree carry)

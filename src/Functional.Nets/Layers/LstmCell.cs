@@ -74,4 +74,36 @@ public sealed class LstmCell : Cell
         var (output, next) = Tensor.LstmCell(input, h, c, w.Ih, w.Hh, w.BiasIh, w.BiasHh);
         return new CellStep(output, TensorTree.Of(("h", output), ("c", next)), state);
     }
+
+    /// <inheritdoc />
+    public override bool ProjectsInputs => true;
+
+    /// <inheritdoc />
+    /// <remarks>x W_ihᵀ + b_ih [R, 4·hidden] for all rows in one product (PyTorch's first sum of the gates).</remarks>
+    public override Tensor? ProjectInputs(TensorTree parameters, Tensor inputs)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Shape.Rank != 2 || inputs.Shape[1] != Inputs)
+        {
+            throw new LayerShapeException(Describe(), "", $"input rows [R, {Inputs}]", inputs.Shape);
+        }
+
+        var w = GatedCell.Weights(this, parameters, 4, Inputs, Hidden, HasBias);
+        return inputs.Linear(w.Ih, w.BiasIh);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="LayerShapeException">The projection is not [N, 4·hidden], or h or c is not [N, hidden].</exception>
+    public override CellStep StepProjected(TensorTree parameters, TensorTree state, Tensor projected, TensorTree carry, Context context)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(projected);
+        ArgumentNullException.ThrowIfNull(carry);
+        var (h, c) = GatedCell.CheckLstm(this, projected, carry, checked(4 * Hidden), Hidden);
+        var weightHh = GatedCell.Parameter(this, parameters, "weight_hh", new Shape(4 * Hidden, Hidden));
+        var biasHh = HasBias ? GatedCell.Parameter(this, parameters, "bias_hh", new Shape(4 * Hidden)) : null;
+        var (output, next) = Tensor.LstmCellProjected(projected, h, c, weightHh, biasHh);
+        return new CellStep(output, TensorTree.Of(("h", output), ("c", next)), state);
+    }
 }

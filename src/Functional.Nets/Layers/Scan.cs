@@ -8,12 +8,19 @@ namespace Functional.Nets;
 /// RNN), and the final carry is the one after the last step read.
 /// </summary>
 /// <remarks>
+/// <para>
+/// A cell that offers <see cref="Cell.ProjectInputs"/> (as <see cref="LstmCell"/> does) has the input's part of every
+/// step computed once for the whole sequence before the loop, and each step then reads its block of that projection
+/// through <see cref="Cell.StepProjected"/>: the same parameters and results, fewer and larger products.
+/// </para>
+/// <para>
 /// The parameters are the cell's own, unprefixed (one set, applied at every step): <c>Scan(RnnCell)</c> has
 /// exactly the state_dict of PyTorch's <c>nn.RNNCell</c>; PyTorch's one-layer <c>nn.RNN</c> names the same tensors
 /// <c>weight_ih_l0</c>, ... The cell's state (running statistics, if any) is threaded through the steps and
 /// returned; it is separate from the carry. Step t's key is the context's key folded with t. As a
 /// <see cref="Layer"/> the scan starts from the cell's zero carry and returns the outputs; <see cref="Run(TensorTree, TensorTree, Tensor, TensorTree?, Context)"/> takes
 /// a given initial carry and returns the final one too.
+/// </para>
 /// </remarks>
 public sealed class Scan : Layer
 {
@@ -89,6 +96,13 @@ public sealed class Scan : Layer
         int n = input.Shape[0], steps = input.Shape[1], features = input.Shape[2];
         SequenceLengthException.Check(Describe(), lengths, input.Shape, n, steps);
         var carry = initialCarry ?? Cell.InitialCarry(n, input.Backend);
+
+        // Time-major rows [T·N, F] (row t·N + b is example b at step t), so that step t's rows are one contiguous
+        // block; a cell that projects its inputs does so here for all steps in one product (see Cell.ProjectInputs).
+        // The blocks come from one Chunk (one node whose gradient joins theirs), not T slices.
+        var rows = input.Permute(1, 0, 2).Reshape(checked(steps * n), features);
+        var projected = Cell.ProjectsInputs ? Cell.ProjectInputs(parameters, rows)?.Chunk(steps, 0) : null;
+        var xs = projected is null ? rows.Chunk(steps, 0) : null;
         var outputs = new Tensor[steps];
         for (var i = 0; i < steps; i++)
         {
@@ -100,12 +114,12 @@ public sealed class Scan : Layer
                 outputs[t] = input.Backend.FromArray(new double[checked(n * Cell.OutputSize)], new Shape(n, Cell.OutputSize));
                 continue;
             }
-
-            var x = input.Slice(1, t, 1).Reshape(n, features);
             CellStep step;
             try
             {
-                step = Cell.Step(parameters, state, x, carry, context.ForChild(t));
+                step = projected is null
+                    ? Cell.Step(parameters, state, xs![t], carry, context.ForChild(t))
+                    : Cell.StepProjected(parameters, state, projected[t], carry, context.ForChild(t));
             }
             catch (LayerShapeException e)
             {

@@ -45,6 +45,27 @@ public abstract partial class Backend
     /// <summary>Entries [start, start + length) along <paramref name="axis"/> (in range, checked by the core).</summary>
     public abstract Tensor Slice(Tensor a, int axis, int start, int length);
 
+    /// <summary>
+    /// Consecutive parts along <paramref name="axis"/> of the given sizes (checked by the core: non-negative, adding up
+    /// to the axis's size). The default slices each part; a backend may return them from one node, whose gradient
+    /// joins the parts' gradients instead of adding one zero-padded copy of the whole per part (T copies of a
+    /// sequence for a scan's T steps).
+    /// </summary>
+    public virtual IReadOnlyList<Tensor> Split(Tensor a, int axis, int[] sizes)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(sizes);
+        var parts = new Tensor[sizes.Length];
+        var at = 0;
+        for (var i = 0; i < sizes.Length; i++)
+        {
+            parts[i] = a.Slice(axis, at, sizes[i]);
+            at += sizes[i];
+        }
+
+        return parts;
+    }
+
     /// <summary>The parts joined along <paramref name="axis"/> (at least one part; all other axes equal, checked by the core).</summary>
     public abstract Tensor Concat(IReadOnlyList<Tensor> parts, int axis);
 

@@ -22,6 +22,21 @@ public abstract partial class Backend
     }
 
     /// <summary>
+    /// One step of PyTorch's LSTM cell from its input part already computed, <paramref name="projected"/> = x W_ihᵀ + b_ih
+    /// [N, 4H]: <c>[i|f|g|o] = projected + (h W_hhᵀ + b_hh)</c>, then as <see cref="LstmCell"/>. The core has checked
+    /// shapes and backends. The default composes the core's operations, differentiated like any composition.
+    /// </summary>
+    public virtual (Tensor H, Tensor C) LstmCellProjected(Tensor projected, Tensor h, Tensor c, Tensor weightHh, Tensor? biasHh)
+    {
+        ArgumentNullException.ThrowIfNull(projected);
+        ArgumentNullException.ThrowIfNull(h);
+        ArgumentNullException.ThrowIfNull(c);
+        var gates = (projected + h.Linear(weightHh, biasHh)).Chunk(4, 1);
+        var next = gates[1].Sigmoid() * c + gates[0].Sigmoid() * gates[2].Tanh();
+        return (gates[3].Sigmoid() * next.Tanh(), next);
+    }
+
+    /// <summary>
     /// One step of PyTorch's GRU cell (gate order r, z, n; the reset gate multiplies h W_hnᵀ + b_hn): from x [N, F],
     /// h [N, H], W_ih [3H, F], W_hh [3H, H] and, both or neither, b_ih and b_hh [3H],
     /// <c>r = σ(x W_irᵀ + b_ir + h W_hrᵀ + b_hr)</c>, <c>z = σ(x W_izᵀ + b_iz + h W_hzᵀ + b_hz)</c>,

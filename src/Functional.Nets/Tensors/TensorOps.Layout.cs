@@ -67,15 +67,7 @@ public sealed partial class Tensor
             throw new ArgumentException($"split: sizes [{string.Join(", ", sizes)}] do not add up to {Shape[a]}, the size of axis {a} of shape {Shape}", nameof(sizes));
         }
 
-        var parts = new Tensor[sizes.Length];
-        var at = 0;
-        for (var i = 0; i < sizes.Length; i++)
-        {
-            parts[i] = Slice(a, at, sizes[i]);
-            at += sizes[i];
-        }
-
-        return parts;
+        return sizes.Length == 1 ? [this] : Backend.Split(this, a, sizes);
     }
 
     /// <summary>Splits along <paramref name="axis"/> into <paramref name="count"/> equal parts (the axis's size must divide).</summary>

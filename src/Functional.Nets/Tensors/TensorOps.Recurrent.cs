@@ -36,6 +36,54 @@ public sealed partial class Tensor
     }
 
     /// <summary>
+    /// One step of PyTorch's LSTM cell whose input part is already computed: from
+    /// <paramref name="projected"/> = x W_ihᵀ + b_ih [N, 4H] (for a whole sequence at once, see <see cref="Cell.ProjectInputs"/>),
+    /// <code>
+    /// [i | f | g | o] = projected + (h W_hhᵀ + b_hh)
+    /// c′ = σ(f) ⊙ c + σ(i) ⊙ tanh(g)
+    /// h′ = σ(o) ⊙ tanh(c′)
+    /// </code>
+    /// the same sums in the same order as <see cref="LstmCell"/>, so the two agree to rounding. Differentiable in every
+    /// operand; composed of the core's operations on the Reference backend (each with its own VJP), of libtorch's on Torch.
+    /// </summary>
+    /// <param name="projected">x W_ihᵀ + b_ih [N, 4H].</param>
+    /// <param name="h">h [N, H].</param>
+    /// <param name="c">c [N, H].</param>
+    /// <param name="weightHh">W_hh [4H, H].</param>
+    /// <param name="biasHh">b_hh [4H], or null.</param>
+    /// <returns>h′ and c′, each [N, H].</returns>
+    /// <exception cref="ShapeMismatchException">An operand's shape does not fit the others.</exception>
+    /// <exception cref="BackendMismatchException">The operands live on different backends.</exception>
+    public static (Tensor H, Tensor C) LstmCellProjected(Tensor projected, Tensor h, Tensor c, Tensor weightHh, Tensor? biasHh)
+    {
+        ArgumentNullException.ThrowIfNull(projected);
+        ArgumentNullException.ThrowIfNull(h);
+        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(weightHh);
+        RequireSameBackend("lstm_cell_projected", projected, h);
+        RequireSameBackend("lstm_cell_projected", projected, c);
+        RequireSameBackend("lstm_cell_projected", projected, weightHh);
+        if (biasHh is not null)
+        {
+            RequireSameBackend("lstm_cell_projected", projected, biasHh);
+        }
+
+        if (h.Shape.Rank != 2 || c.Shape != h.Shape)
+        {
+            throw new ShapeMismatchException($"lstm_cell_projected: expected h and c [N, H] of one shape, got {h.Shape} and {c.Shape}");
+        }
+
+        int batch = h.Shape[0], hidden = h.Shape[1], rows = checked(4 * hidden);
+        if (projected.Shape != new Shape(batch, rows) || weightHh.Shape != new Shape(rows, hidden) || (biasHh is not null && biasHh.Shape != new Shape(rows)))
+        {
+            throw new ShapeMismatchException(
+                $"lstm_cell_projected: expected projected [{batch}, {rows}], weight_hh [{rows}, {hidden}] and bias_hh [{rows}] for h {h.Shape}, got {projected.Shape}, {weightHh.Shape}{(biasHh is null ? "" : $" and {biasHh.Shape}")}");
+        }
+
+        return h.Backend.LstmCellProjected(projected, h, c, weightHh, biasHh);
+    }
+
+    /// <summary>
     /// One step of PyTorch's GRU cell (reset after W_hn), as one primitive (<see cref="Primitive.GruCell"/>):
     /// <code>
     /// r  = σ(x W_irᵀ + b_ir + h W_hrᵀ + b_hr)
