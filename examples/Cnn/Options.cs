@@ -56,8 +56,8 @@ internal sealed record Options
     /// <summary>A few steps of everything (seconds), for CI.</summary>
     public bool Quick { get; init; }
 
-    /// <summary>libtorch's intra-op threads (0: libtorch's default, one per core).</summary>
-    public int Threads { get; init; }
+    /// <summary>libtorch's intra-op threads (0: libtorch's default, one per core); 1 as examples/Mnist, for a busy machine.</summary>
+    public int Threads { get; init; } = 1;
 
     /// <summary>In plain (redirected) output, also a line every this many steps.</summary>
     public int PlainEverySteps { get; init; }
@@ -83,7 +83,7 @@ internal sealed record Options
           --compare             first 3 steps' losses (batch 8) on reference and torch float64, then train
           --compare-only        the comparison alone
           --quick               a few steps of everything (seconds), for CI
-          --threads N           libtorch threads, default 0 (libtorch's default, one per core)
+          --threads N           libtorch threads, default 1 (0: one per core; on a busy machine 1 is faster)
           --plain-every N       with redirected output, also a progress line every N steps
         """;
 

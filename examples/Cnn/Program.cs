@@ -83,14 +83,14 @@ if (options.Compare || options.Quick)
 
 if (options.Quick)
 {
-    // A few steps of the full pipeline for CI: 4 batches of 128, evaluated on 500 test digits.
-    (train, test) = (train.Slice(0, 512), test.Slice(0, 500));
+    // A few steps of the full pipeline for CI: 2 batches of 128, evaluated on 250 test digits.
+    (train, test) = (train.Slice(0, 256), test.Slice(0, 250));
     options = options with { Epochs = 1 };
 }
 
 var trainOn = train.ToBackend(backend);
 var testOn = test.ToBackend(backend);
-var fit = new FitOptions { Epochs = options.Epochs, BatchSize = options.BatchSize, EvaluationBatchSize = 500 };
+var fit = new FitOptions { Epochs = options.Epochs, BatchSize = options.BatchSize, EvaluationBatchSize = 250 };
 var trainer = CnnModel.Trainer(model, options, fit.Epochs * ((trainOn.Count + fit.BatchSize - 1) / fit.BatchSize));
 Console.WriteLine($"optimizer: {trainer.Optimizer.Describe()}; {fit.Epochs} epochs of batches of {fit.BatchSize}, on {Label(backend)}");
 
