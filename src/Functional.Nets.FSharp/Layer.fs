@@ -103,3 +103,15 @@ module Layer =
 
     /// Squeeze-and-excitation with reduction ratio r: x ⊙ σ(W₂ ReLU(W₁ GAP(x))), one scale per channel.
     let squeezeExcitation (channels: int) (reduction: int) : Layer = Blocks.SqueezeExcitation(channels, reduction)
+
+    /// Max-pooling (nn.MaxPool2d) with a square `kernel` and stride = kernel over [N, C, H, W]; the gradient goes to each window's maximum.
+    let maxPool2d (kernel: int) : Layer = MaxPool2d(kernel)
+
+    /// Batch normalisation over [N, C, H, W] with per-channel statistics (nn.BatchNorm2d).
+    let batchNorm2d (channels: int) : Layer = BatchNorm(channels)
+
+    /// [N, d₁, d₂, …] → [N, d₁·d₂·…] (nn.Flatten).
+    let flatten : Layer = Flatten()
+
+    /// Random shifts of 28 × 28 images by up to ±`maxShift` pixels in training (drawn from the context's key), the identity at evaluation.
+    let randomShift (maxShift: int) : Layer = RandomShift(maxShift)
