@@ -40,6 +40,9 @@ public sealed class BenchResults
     /// <summary>(g) an LSTM training step against TorchSharp's nn.LSTM.</summary>
     public LstmResult? Lstm { get; set; }
 
+    /// <summary>(h) The CNN training step vs TorchSharp, if run.</summary>
+    public CnnResult? Cnn { get; set; }
+
     /// <summary>Total wall time of the run.</summary>
     public double Seconds { get; set; }
 
@@ -64,6 +67,11 @@ public sealed class BenchResults
         if (Lstm is { } lstm)
         {
             yield return ("lstm_step_ratio_vs_torchsharp ≥ 1.0", lstm.Ratio.Median, lstm.Ratio.Median >= 1.0);
+        }
+
+        if (Cnn is { } cnn)
+        {
+            yield return ("cnn_step_ratio_vs_torchsharp ≥ 1.0", cnn.Ratio.Median, cnn.Ratio.Median >= 1.0);
         }
 
         if (Soaks is { Count: > 0 } s)
@@ -166,6 +174,14 @@ public sealed class BenchResults
             root["lstm_step_ratio_spread"] = Node(lstm.Ratio);
             root["lstm_steps_per_second"] = new JsonObject { ["ours"] = Node(lstm.Ours), ["torchsharp"] = Node(lstm.Theirs) };
             root["lstm_max_parameter_difference"] = lstm.MaxParameterDifference;
+        }
+
+        if (Cnn is { } cnn)
+        {
+            root["cnn_step_ratio_vs_torchsharp"] = cnn.Ratio.Median;
+            root["cnn_step_ratio_spread"] = Node(cnn.Ratio);
+            root["cnn_steps_per_second"] = new JsonObject { ["ours"] = Node(cnn.Ours), ["torchsharp"] = Node(cnn.Theirs) };
+            root["cnn_max_initial_logit_difference"] = cnn.MaxLogitDifference;
         }
 
         root["torchsharp_scalar_race_retries"] = TorchSharpScalarRace.Retries;

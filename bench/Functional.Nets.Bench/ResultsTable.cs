@@ -78,6 +78,13 @@ public static class ResultsTable
                 F(lstm.Ours, "F2"), F(lstm.Theirs, "F2"), F(lstm.Ratio, "F3"));
         }
 
+        if (r.Cnn is { } cnn)
+        {
+            table.AddRow(
+                "(h) CNN 32-32-64-64 + dense 128, batch 128, float32, Adam step vs nn.Module, steps/s",
+                F(cnn.Ours, "F2"), F(cnn.Theirs, "F2"), F(cnn.Ratio, "F3"));
+        }
+
         AnsiConsole.Write(table);
         foreach (var (bar, value, met) in r.Bars())
         {

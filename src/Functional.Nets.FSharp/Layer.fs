@@ -147,3 +147,15 @@ module Layer =
         let lengths = lengths |> Option.map (fun l -> Array.ofList l :> System.Collections.Generic.IReadOnlyList<int>) |> Option.toObj
         let result = layer.Run(parameters, input, lengths, Option.toObj h0, Option.toObj c0)
         { Outputs = result.Outputs; Hidden = result.Hidden; Cell = Option.ofObj result.Cell }
+
+    /// Max-pooling (nn.MaxPool2d) with a square `kernel` and stride = kernel over [N, C, H, W]; the gradient goes to each window's maximum.
+    let maxPool2d (kernel: int) : Layer = MaxPool2d(kernel)
+
+    /// Batch normalisation over [N, C, H, W] with per-channel statistics (nn.BatchNorm2d).
+    let batchNorm2d (channels: int) : Layer = BatchNorm(channels)
+
+    /// [N, d₁, d₂, …] → [N, d₁·d₂·…] (nn.Flatten).
+    let flatten : Layer = Flatten()
+
+    /// Random shifts of 28 × 28 images by up to ±`maxShift` pixels in training (drawn from the context's key), the identity at evaluation.
+    let randomShift (maxShift: int) : Layer = RandomShift(maxShift)

@@ -114,6 +114,7 @@ public sealed class Scan : Layer
                 outputs[t] = input.Backend.FromArray(new double[checked(n * Cell.OutputSize)], new Shape(n, Cell.OutputSize));
                 continue;
             }
+
             CellStep step;
             try
             {
