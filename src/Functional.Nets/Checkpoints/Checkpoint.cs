@@ -42,6 +42,9 @@ public static class Checkpoint
     /// <summary>Metadata key of the names of the layer-state entries (a JSON array of strings).</summary>
     public const string LayerStateKey = MetadataPrefix + "layer_state";
 
+    /// <summary>Metadata key of the state's <see cref="FitProgress"/> (JSON, <see cref="FitProgress.ToJson"/>), written when the state has one.</summary>
+    public const string FitKey = MetadataPrefix + "fit";
+
     /// <summary>Metadata key of the part names of a <see cref="MultiPartState"/> of several parts (a JSON array of strings, in order).</summary>
     public const string PartsKey = MetadataPrefix + "parts";
 
@@ -167,7 +170,7 @@ public static class Checkpoint
                 .Select(e => KeyValuePair.Create(e.Leaf, all[e.File])));
             return part with { Parameters = Tree(0), LayerState = Tree(1), OptimizerState = Tree(2) };
         });
-        return new MultiPartState(parts.ToArray(), step, key);
+        return new MultiPartState(parts.ToArray(), step, key) { Progress = Progress(header) };
     }
 
     /// <summary>Saves <paramref name="state"/> to <paramref name="path"/>, atomically.</summary>
@@ -233,7 +236,7 @@ public static class Checkpoint
             }
         }
 
-        return new TrainState(TensorTree.Of(parameters), TensorTree.Of(state), TensorTree.Of(optimizer), step, key);
+        return new TrainState(TensorTree.Of(parameters), TensorTree.Of(state), TensorTree.Of(optimizer), step, key) { Progress = Progress(header) };
     }
 
     /// <summary>
@@ -391,6 +394,10 @@ public static class Checkpoint
         header[KeyHiKey] = state.Key.Hi.ToString(CultureInfo.InvariantCulture);
         header[KeyLoKey] = state.Key.Lo.ToString(CultureInfo.InvariantCulture);
         header[LayerStateKey] = JsonSerializer.Serialize(state.LayerState.Names.ToArray());
+        if (state.Progress is { } progress)
+        {
+            header[FitKey] = progress.ToJson();
+        }
 
         var tensors = TensorTree.Of(
             state.Parameters
@@ -411,7 +418,7 @@ public static class Checkpoint
             layerState.AddRange(part.LayerState.Names.Select(n => part.Name + "." + n));
         }
 
-        var (_, header) = Layout(new TrainState(TensorTree.Empty, TensorTree.Empty, TensorTree.Empty, state.Step, state.Key), metadata);
+        var (_, header) = Layout(new TrainState(TensorTree.Empty, TensorTree.Empty, TensorTree.Empty, state.Step, state.Key) { Progress = state.Progress }, metadata);
         header[LayerStateKey] = JsonSerializer.Serialize(layerState.ToArray());
         header[PartsKey] = JsonSerializer.Serialize(state.Names.ToArray());
         return (TensorTree.Of(leaves), header);
@@ -507,6 +514,24 @@ public static class Checkpoint
             header.Path,
             null,
             string.Create(CultureInfo.InvariantCulture, $"metadata '{StepKey}' is {step}: a step count must lie in [0, {MaxStep}] (Checkpoint.MaxStep); the file is damaged or was not written by Checkpoint.Save"));
+
+    /// <summary>The fit record of the header, or null if it has none (a state saved outside <c>Fit</c>, or by an older version).</summary>
+    private static FitProgress? Progress(SafeTensorsHeader header)
+    {
+        if (!header.Metadata.TryGetValue(FitKey, out var json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return FitProgress.FromJson(json);
+        }
+        catch (FormatException e)
+        {
+            throw new CheckpointException(header.Path, null, $"metadata '{FitKey}': {e.Message}");
+        }
+    }
 
     /// <summary>The step counter and key a training checkpoint's metadata holds (both state kinds write them alike).</summary>
     /// <remarks>

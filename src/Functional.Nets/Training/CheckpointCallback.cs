@@ -73,12 +73,7 @@ public sealed class CheckpointEvery : TrainingCallback
         if (metrics.Epoch % Every == 0)
         {
             var file = PathFor(metrics.Epoch);
-            var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file));
-            if (directory is not null)
-            {
-                Directory.CreateDirectory(directory);
-            }
-
+            CreateDirectoryOf(file);
             save(file);
             LastSaved = file;
         }
@@ -88,4 +83,14 @@ public sealed class CheckpointEvery : TrainingCallback
 
     /// <inheritdoc />
     public override string ToString() => $"CheckpointEvery({Every}, {Path})";
+
+    /// <summary>Creates the directory that <paramref name="file"/> goes in, if it is missing.</summary>
+    internal static void CreateDirectoryOf(string file)
+    {
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+    }
 }

@@ -41,6 +41,13 @@ public sealed record MultiPartState
     /// <summary>The run's base key.</summary>
     public Key Key { get; init; }
 
+    /// <summary>
+    /// What the training loop knows about the run beyond the tensors (its settings, the completed epochs' metrics and
+    /// the running sums of the epoch in progress), attached by <see cref="MultiPartTrainer.Fit"/> to the states it hands
+    /// to callbacks and saved by <see cref="Checkpoint"/>; null for a state made or stepped outside <c>Fit</c>.
+    /// </summary>
+    public FitProgress? Progress { get; init; }
+
     /// <summary>The part names, in order.</summary>
     public IEnumerable<string> Names => parts.Select(p => p.Name);
 
@@ -103,7 +110,10 @@ public sealed record MultiPartState
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(optimizer);
-        return new MultiPartState([new TrainPart(name, state.Parameters, state.LayerState, optimizer, state.OptimizerState)], state.Step, state.Key);
+        return new MultiPartState([new TrainPart(name, state.Parameters, state.LayerState, optimizer, state.OptimizerState)], state.Step, state.Key)
+        {
+            Progress = state.Progress,
+        };
     }
 
     /// <summary>The <see cref="TrainState"/> of a one-part state; the same tensors.</summary>
@@ -117,7 +127,7 @@ public sealed record MultiPartState
         }
 
         var p = parts[0];
-        return new TrainState(p.Parameters, p.LayerState, p.OptimizerState, Step, Key);
+        return new TrainState(p.Parameters, p.LayerState, p.OptimizerState, Step, Key) { Progress = Progress };
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace Functional.Nets;
 
@@ -42,7 +43,25 @@ public sealed partial class MultiPartTrainer
                 $"Fit: {train.Count} training samples make no batch of {options.BatchSize} with LastBatch.{options.LastBatch}");
         }
 
+        // In 64 bits: a step count up to Checkpoint.MaxStep over one batch per epoch is an epoch number beyond int,
+        // which must read as "past the last epoch", never wrap to a negative one. Below options.Epochs it fits an int.
+        var stepsDone = initial.Step / batchesPerEpoch;
+        var firstEpoch = stepsDone >= options.Epochs ? options.Epochs : (int)stepsDone;
+        var firstSkip = (int)(initial.Step % batchesPerEpoch);
+        var resumed = Resumed(initial, options, train.Count, firstSkip);
+        if (resumed?.Current is { } ended && ended.Batches == batchesPerEpoch && stepsDone <= options.Epochs)
+        {
+            // Saved after an epoch's last step but before its end (validation, history, epoch callbacks): the resumed
+            // run takes no step of that epoch and completes it from the record's sums.
+            firstEpoch = (int)stepsDone - 1;
+            firstSkip = batchesPerEpoch;
+        }
         var history = new History();
+        foreach (var e in resumed?.Epochs ?? [])
+        {
+            history.Add(e);
+        }
+
         foreach (var c in callbacks)
         {
             c.OnFitStart(options.Epochs, batchesPerEpoch, train.Count);
@@ -50,22 +69,29 @@ public sealed partial class MultiPartTrainer
 
         var state = initial;
         var clock = Stopwatch.StartNew();
+        var elapsedBefore = resumed?.Elapsed ?? TimeSpan.Zero;
+        IReadOnlyList<EpochMetrics> completed = [.. history.Epochs];
         try
         {
-            // In 64 bits: a step count up to Checkpoint.MaxStep over one batch per epoch is an epoch number beyond int,
-            // which must read as "past the last epoch", never wrap to a negative one. Below options.Epochs it fits an int.
-            var stepsDone = initial.Step / batchesPerEpoch;
-            var firstEpoch = stepsDone >= options.Epochs ? options.Epochs : (int)stepsDone;
             for (var epoch = firstEpoch; epoch < options.Epochs; epoch++)
             {
-                var skip = epoch == firstEpoch ? (int)(initial.Step % batchesPerEpoch) : 0;
+                var skip = epoch == firstEpoch ? firstSkip : 0;
+                var partial = epoch == firstEpoch ? resumed?.Current : null;
                 var epochClock = Stopwatch.StartNew();
-                double lossSum = 0;
-                int samples = 0, correct = 0;
-                var hasLabels = false;
+                var secondsBefore = partial?.Seconds ?? 0;
+                double lossSum = partial?.LossSum ?? 0;
+                int samples = partial?.Samples ?? 0, correct = partial?.Correct ?? 0;
+                var hasLabels = partial?.Correct is not null;
                 var scalarSums = new Dictionary<string, double>(StringComparer.Ordinal);
                 var scalarOrder = new List<string>();
                 var scalarCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+                foreach (var s in partial?.Scalars ?? [])
+                {
+                    scalarOrder.Add(s.Name);
+                    scalarSums[s.Name] = s.Sum;
+                    scalarCounts[s.Name] = s.Samples;
+                }
+
                 var b = 0;
                 foreach (var batch in train.Batches(options.BatchSize, state.EpochKey(epoch), options.LastBatch))
                 {
@@ -109,13 +135,27 @@ public sealed partial class MultiPartTrainer
                         scalarCounts[s.Name] += m.Count;
                     }
 
+                    if (callbacks.Length > 0)
+                    {
+                        // What a checkpoint taken now needs to resume mid-epoch with the whole epoch's means.
+                        state = state with
+                        {
+                            Progress = new FitProgress(
+                                options.BatchSize, options.LastBatch, train.Count, batchesPerEpoch, completed,
+                                new EpochProgress(
+                                    epoch + 1, b, lossSum, samples, hasLabels ? correct : null, secondsBefore + epochClock.Elapsed.TotalSeconds,
+                                    [.. scalarOrder.Select(n => new ScalarSum(n, scalarSums[n], scalarCounts[n]))]),
+                                elapsedBefore + clock.Elapsed),
+                        };
+                    }
+
                     foreach (var cb in callbacks)
                     {
                         cb.OnMultiPartStep(epoch + 1, b, state, m);
                     }
                 }
 
-                var seconds = epochClock.Elapsed.TotalSeconds;
+                var seconds = secondsBefore + epochClock.Elapsed.TotalSeconds;
                 var val = validate?.Invoke(state);
                 var metrics = new EpochMetrics(
                     epoch + 1,
@@ -125,11 +165,20 @@ public sealed partial class MultiPartTrainer
                     val?.Loss,
                     val?.Accuracy,
                     seconds > 0 ? samples / seconds : 0,
-                    clock.Elapsed)
+                    elapsedBefore + clock.Elapsed)
                 {
                     TrainScalars = scalarOrder.Select(n => new Metric(n, scalarSums[n] / scalarCounts[n])).ToArray(),
                 };
                 history.Add(metrics);
+                completed = [.. history.Epochs];
+                if (callbacks.Length > 0)
+                {
+                    state = state with
+                    {
+                        Progress = new FitProgress(options.BatchSize, options.LastBatch, train.Count, batchesPerEpoch, completed, null, metrics.Elapsed),
+                    };
+                }
+
                 var stop = false;
                 foreach (var cb in callbacks)
                 {
@@ -155,6 +204,42 @@ public sealed partial class MultiPartTrainer
         }
 
         return (state, history);
+    }
+
+    /// <summary>
+    /// The fit record of a state that resumes a run, checked against this run: null for a fresh state or one without a
+    /// record (saved outside <c>Fit</c>, or by an older version), which resumes by its step count alone.
+    /// </summary>
+    /// <exception cref="ArgumentException">The run's batch size, last-batch rule or training-set size differ from the record's (the same step would mean other batches), or the record does not match the state's step.</exception>
+    private static FitProgress? Resumed(MultiPartState initial, FitOptions options, int trainingSamples, int skip)
+    {
+        if (initial.Step == 0 || initial.Progress is not { } p)
+        {
+            return null;
+        }
+
+        var differences = p.Differences(options.BatchSize, options.LastBatch, trainingSamples);
+        if (differences.Count > 0)
+        {
+            throw new ArgumentException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Fit: the state resumes a run at step {initial.Step}, but this run differs from it: {string.Join("; ", differences)}. The same step would mean other batches, and the epoch's means would mix two runs: resume with the same settings and data, or start a new run from step 0."));
+        }
+
+        // The step count says where the run stands: stepsDone whole epochs, then skip batches of the next one.
+        var stepsDone = initial.Step / p.BatchesPerEpoch;
+        var consistent = p.Current is { } c
+            ? (p.Epochs.Count == stepsDone && c.Epoch == stepsDone + 1 && c.Batches == skip)
+              || (skip == 0 && p.Epochs.Count == stepsDone - 1 && c.Epoch == stepsDone && c.Batches == p.BatchesPerEpoch)
+            : p.Epochs.Count == stepsDone && skip == 0;
+        if (!consistent)
+        {
+            throw new ArgumentException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Fit: the state's step {initial.Step} means {stepsDone} completed epochs and {skip} batches of the next, but its fit record holds {p.Epochs.Count} completed epochs and {p.Current?.Batches ?? 0} batches of the next: the record belongs to another step (resume from `state with {{ Progress = null }}` to go by the step count alone)."));
+        }
+
+        return p;
     }
 
     /// <summary>

@@ -103,7 +103,8 @@ public sealed partial class MultiPartTrainer
             scope.Keep(part.OptimizerState);
         }
 
-        return (current with { Step = state.Step + 1 }, new StepMetrics(total, correct, batch.Count) { Scalars = scalars });
+        // A stepped state is no longer where its fit record was taken: Fit attaches a new one, a hand-written loop none.
+        return (current with { Step = state.Step + 1, Progress = null }, new StepMetrics(total, correct, batch.Count) { Scalars = scalars });
     }
 
     /// <summary>Throws <see cref="KeyNotFoundException"/> if an update names a part <paramref name="state"/> lacks.</summary>

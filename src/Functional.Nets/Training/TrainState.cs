@@ -23,6 +23,14 @@ public sealed record TrainState(TensorTree Parameters, TensorTree LayerState, Te
         return new TrainState(parameters, model.InitState(backend), optimizer.Init(parameters), 0, run);
     }
 
+    /// <summary>
+    /// What the training loop knows about the run beyond the tensors (its settings, the completed epochs' metrics and
+    /// the running sums of the epoch in progress), attached by <see cref="Trainer.Fit"/> to the states it hands to
+    /// callbacks and saved by <see cref="Checkpoint"/>, so that a resumed <c>Fit</c> can check its settings and continue
+    /// the history; null for a state made or stepped outside <c>Fit</c>.
+    /// </summary>
+    public FitProgress? Progress { get; init; }
+
     /// <summary>The randomness for the current step's layers (dropout masks).</summary>
     public Key StepKey => Key.Split(2)[0].Fold((ulong)Step);
 

@@ -71,7 +71,9 @@ public sealed class AdversarialResumeTests
         var fromEpoch2 = Checkpoint.Load(saver.PathFor(2), backend, like: start);
         Assert.Equal(6, fromEpoch2.Step);
         var (resumed, rest) = trainer.Fit(fromEpoch2, data, options);
-        Assert.Equal([3, 4], rest.Epochs.Select(e => e.Epoch));
+        // The checkpoint carries the run's history: the resumed Fit returns all four epochs, the first two as recorded.
+        Assert.Equal([1, 2, 3, 4], rest.Epochs.Select(e => e.Epoch));
+        Assert.Equal(history.Epochs.Select(e => e.TrainLoss), rest.Epochs.Select(e => e.TrainLoss));
         Identical($"{combination}: Fit resumed from the epoch-2 checkpoint against an uninterrupted Fit", uninterrupted, resumed);
         Identical($"{combination}: the last checkpoint against the final state", uninterrupted, Checkpoint.Load(saver.PathFor(4), backend, like: start));
     }
