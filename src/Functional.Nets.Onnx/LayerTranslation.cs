@@ -10,8 +10,8 @@ internal readonly record struct OnnxValue(string Name, Shape Shape);
 /// </summary>
 /// <remarks>
 /// ONNX stores float attributes (LeakyRelu's and Elu's α, BatchNormalization's ε) as float32. In a float64 export an
-/// α that float32 does not hold exactly is written as constant tensors instead (LeakyReLU as Max(x, α·x), ELU as
-/// Relu(x) + α·(Exp(Min(x, 0)) − 1)), and ε's float32 rounding is moved into the running-variance initializer
+/// α that float32 does not hold exactly is written as constant tensors instead (LeakyReLU as Max(x, α·x)); ELU is always
+/// Relu(x) + α·(Exp(Min(x, 0)) − 1) in float64, since ONNX Runtime's CPU provider has no float64 Elu kernel; and ε's float32 rounding is moved into the running-variance initializer
 /// (var + (ε − float32(ε)), so that var' + float32(ε) = var + ε up to one rounding), so that a float64 graph computes
 /// what the model does to float64 precision.
 /// </remarks>
@@ -114,7 +114,7 @@ internal sealed partial class LayerTranslation(OnnxGraph graph, TensorTree param
         ReLU => Op("Relu", path, x.Shape, x.Name),
         LeakyReLU l when HoldsExactly(l.Alpha) => Op("LeakyRelu", path, x.Shape, [x.Name], OnnxGraph.Float("alpha", l.Alpha)),
         LeakyReLU l => Op("Max", path, x.Shape, x.Name, graph.Node("Mul", path, [x.Name, graph.Scalar(l.Alpha)])),
-        ELU e when HoldsExactly(e.Alpha) => Op("Elu", path, x.Shape, [x.Name], OnnxGraph.Float("alpha", e.Alpha)),
+        ELU e when !Float64 => Op("Elu", path, x.Shape, [x.Name], OnnxGraph.Float("alpha", e.Alpha)),
         ELU e => Op(
             "Add",
             path,
