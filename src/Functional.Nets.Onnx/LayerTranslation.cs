@@ -21,7 +21,7 @@ internal sealed partial class LayerTranslation(OnnxGraph graph, TensorTree param
     public const string Covered =
         "Dense, DropConnect, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, Softmax, LogSoftmax, Dropout, Dropout2d, RandomShift, " +
         "BatchNorm, Flatten, Sequential, Residual, Branches, EvalMode, Conv1d, Conv2d, ConvTranspose2d, MaxPool1d, MaxPool2d, " +
-        "AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d";
+        "AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, Rnn, Lstm, Gru";
 
     private bool Float64 => graph.DType == DType.Float64;
 

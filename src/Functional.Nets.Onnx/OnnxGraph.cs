@@ -123,6 +123,9 @@ internal sealed class OnnxGraph(DType dtype)
         return a;
     }
 
+    public static AttributeProto String(string name, string value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+
     public static AttributeProto Strings(string name, params string[] values)
     {
         var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Strings };

@@ -14,13 +14,14 @@ namespace Functional.Nets.Tests.Onnx;
 /// max and average pooling with ceil mode and count_include_pad, BasicBlock, Bottleneck, SqueezeExcitation, global
 /// pooling, flatten and dense heads), in evaluation mode;</item>
 /// <item>what neither covers: ConvTranspose2d, Conv1d with 1-d pooling, adaptive pooling to a size that divides the
-/// input, Flatten from axis 2 feeding a Dense on rank 3 (MatMul), Dropout2d, EvalMode.</item>
+/// input, Flatten from axis 2 feeding a Dense on rank 3 (MatMul), Dropout2d, EvalMode;</item>
+/// <item>recurrent layers (<see cref="BuildRecurrent"/>).</item>
 /// </list>
 /// <see cref="Float64Capable"/> picks the cases whose every operator ONNX Runtime's CPU provider runs in float64.
 /// </summary>
 public static class OnnxCaseGenerator
 {
-    public static Arbitrary<CnnCase> Arbitrary { get; } = Arb.From(Gen.OneOf(Mlp, Cnn, Extra));
+    public static Arbitrary<CnnCase> Arbitrary { get; } = Arb.From(Gen.OneOf(Mlp, Cnn, Extra, Recurrent));
 
     /// <summary>The float64-capable cases: MLPs (dense, activations, dropout, batch norm, joins) and max-pool-only extras.</summary>
     public static Arbitrary<CnnCase> Float64Capable { get; } = Arb.From(Gen.OneOf(Mlp, Extra.Where(c => !UsesFloat32OnlyOperator(c.Layer))));
@@ -34,12 +35,36 @@ public static class OnnxCaseGenerator
 
     private static Gen<CnnCase> Extra => Gen.Choose(0, int.MaxValue).Select(s => BuildExtra(s));
 
+    private static Gen<CnnCase> Recurrent => Gen.Choose(0, int.MaxValue).Select(s => BuildRecurrent(s));
+
     /// <summary>
-    /// ONNX Runtime 1.31.1's CPU provider has no float64 kernel for Conv, ConvTranspose, AveragePool and
-    /// GlobalAveragePool (measured: <see cref="OnnxRuntimeFloat64KernelTests"/>), so models with those run in float32 only.
+    /// Rnn (tanh or ReLU), Lstm or Gru (PyTorch's reset or the lecture's), 1–2 layers with dropout between them (the
+    /// identity in evaluation), one or two directions, batch or time first, with or without biases; then a Dense on
+    /// [*, D·H] (MatMul on rank 3).
+    /// </summary>
+    public static CnnCase BuildRecurrent(long seed)
+    {
+        var rng = new Random(checked((int)(seed % int.MaxValue)));
+        var (n, t, f, h) = (1 + rng.Next(3), 1 + rng.Next(5), 1 + rng.Next(5), 1 + rng.Next(6));
+        var (layers, bidirectional, batchFirst, bias) = (1 + rng.Next(2), rng.Next(2) == 0, rng.Next(2) == 0, rng.Next(3) > 0);
+        var dropout = layers > 1 && rng.Next(2) == 0 ? 0.3 : 0;
+        RecurrentLayer r = rng.Next(3) switch
+        {
+            0 => new Rnn(f, h, layers, bidirectional, batchFirst, dropout, bias, rng.Next(2) == 0 ? RnnNonlinearity.Tanh : RnnNonlinearity.ReLU),
+            1 => new Lstm(f, h, layers, bidirectional, batchFirst, dropout, bias),
+            _ => new Gru(f, h, layers, bidirectional, batchFirst, dropout, bias, resetBeforeWeight: rng.Next(2) == 0),
+        };
+        var input = batchFirst ? new Shape(n, t, f) : new Shape(t, n, f);
+        return new CnnCase(seed, new Sequential(r, new Dense(r.Directions * h, 1 + rng.Next(3))), input, Mode.Eval);
+    }
+
+    /// <summary>
+    /// ONNX Runtime 1.31.1's CPU provider has no float64 kernel for Conv, ConvTranspose, AveragePool,
+    /// GlobalAveragePool, RNN, LSTM and GRU (measured: <see cref="OnnxRuntimeFloat64KernelTests"/>), so models with
+    /// those run in float32 only.
     /// </summary>
     public static bool UsesFloat32OnlyOperator(Layer layer) =>
-        layer is ConvolutionLayer or ConvTranspose2d or AvgPool2d or AvgPool1d or AdaptiveAvgPool2d or AdaptiveAvgPool1d
+        layer is ConvolutionLayer or ConvTranspose2d or AvgPool2d or AvgPool1d or AdaptiveAvgPool2d or AdaptiveAvgPool1d or RecurrentLayer
         || layer.Children.Any(c => UsesFloat32OnlyOperator(c.Layer));
 
     public static CnnCase BuildMlp(NetworkCase network, long seed)

@@ -85,7 +85,7 @@ public sealed class OnnxExportPropertyTests(ITestOutputHelper output)
     {
         var backend = ReferenceBackend.Instance;
         var ops = new SortedSet<string>(StringComparer.Ordinal);
-        var cases = Enumerable.Range(0, 60).SelectMany(s => new[] { CnnGenerator.Build(s) with { Mode = Mode.Eval }, OnnxCaseGenerator.BuildExtra(s) })
+        var cases = Enumerable.Range(0, 60).SelectMany(s => new[] { CnnGenerator.Build(s) with { Mode = Mode.Eval }, OnnxCaseGenerator.BuildExtra(s), OnnxCaseGenerator.BuildRecurrent(s) })
             .Concat(Enumerable.Range(0, 8).Select(s => OnnxCaseGenerator.BuildMlp(CoverageNetwork((ActivationKind)s, (BlockKind)(s % 5)), s)));
         foreach (var c in cases)
         {
@@ -95,8 +95,8 @@ public sealed class OnnxExportPropertyTests(ITestOutputHelper output)
 
         string[] expected =
         [
-            "Add", "AveragePool", "BatchNormalization", "Concat", "Conv", "ConvTranspose", "Elu", "Gemm", "GlobalAveragePool", "LeakyRelu",
-            "LogSoftmax", "MatMul", "MaxPool", "Mul", "Relu", "Reshape", "Sigmoid", "Softmax", "Tanh", "Transpose",
+            "Add", "AveragePool", "BatchNormalization", "Concat", "Conv", "ConvTranspose", "Elu", "GRU", "Gemm", "GlobalAveragePool", "LSTM", "LeakyRelu",
+            "LogSoftmax", "MatMul", "MaxPool", "Mul", "RNN", "Relu", "Reshape", "Sigmoid", "Softmax", "Tanh", "Transpose",
         ];
         Assert.Empty(expected.Except(ops));
     }
