@@ -17,6 +17,7 @@ public static class FnetsCommand
         commands:
           gradcheck MODEL.json [options]   check a model's gradients on every backend (fnets gradcheck --help)
           summary MODEL.json [--batch N]   print the model's layers, output shapes and parameter counts
+          export MODEL.json CHECKPOINT.safetensors OUT.onnx   write the model as ONNX (fnets export --help)
 
         A model file is an architecture in JSON, e.g. examples/models/xor.json.
         """;
@@ -54,6 +55,15 @@ public static class FnetsCommand
                     return GradCheck(GradCheckArguments.Parse(rest), output, rich, registry);
                 case "summary":
                     return Summary(rest, output, registry);
+                case "export":
+                    if (rest.Any(a => a is "-h" or "--help"))
+                    {
+                        output.WriteLine(ExportArguments.Usage);
+                        return ExitCode.Passed;
+                    }
+
+                    output.WriteLine(ExportCommand.Execute(ExportArguments.Parse(rest), registry));
+                    return ExitCode.Passed;
                 default:
                     throw new UsageException($"unknown command '{args[0]}'");
             }
