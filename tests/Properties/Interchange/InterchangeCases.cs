@@ -24,7 +24,7 @@ public sealed record InterchangeCase(string Family, int Seed, Layer Model, Shape
 public static class InterchangeCases
 {
     /// <summary>The families and how many cases each has.</summary>
-    public static IReadOnlyList<(string Family, int Count)> Families { get; } = [("dense", 12), ("conv", 12), ("recurrent", 12)];
+    public static IReadOnlyList<(string Family, int Count)> Families { get; } = [("dense", 20), ("conv", 20), ("recurrent", 20)];
 
     /// <summary>Every case, in a fixed order.</summary>
     public static IReadOnlyList<InterchangeCase> All() =>
@@ -109,7 +109,7 @@ public static class InterchangeCases
             case 1:
                 layers.Add(new AdaptiveAvgPool2d(1 + rng.Next(Math.Min(2, shape[2])), 1 + rng.Next(Math.Min(2, shape[3]))));
                 layers.Add(new Flatten());
-                var pooled = OutputShape(new Sequential(layers[^2], layers[^1]), shape)!;
+                var pooled = OutputShape(new Sequential(layers[^2], layers[^1]), shape)!.Value;
                 layers.Add(new Dense(pooled[1], 1 + rng.Next(3)));
                 break;
             case 2:
