@@ -87,3 +87,63 @@ public sealed class PyTorchInterchangeTests(PyTorchSession session, ITestOutputH
         return e.Value;
     }
 }
+
+/// <summary>The generated interchange cases draw every layer kind the README's interchange table says is tested with PyTorch.</summary>
+public sealed class InterchangeCoverageTests
+{
+    /// <summary>Each kind (and batch norm in both its 1-d and 2-d forms, Padding kinds, both recurrent layouts) occurs in some case.</summary>
+    [Fact]
+    public void Cases_cover_every_layer_kind_of_the_table()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in InterchangeCases.All())
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(Functional.Nets.Serialization.ArchitectureJson.Serialize(c.Model))!;
+            Walk(json, c.Family);
+        }
+
+        string[] expected =
+        [
+            "Dense", "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Softmax", "LogSoftmax", "Dropout", "Dropout2d",
+            "BatchNorm@dense", "BatchNorm@conv", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Flatten", "Rnn", "Lstm", "Gru",
+            "padding=None", "padding=Half", "padding=Full", "padding=Explicit", "batchFirst=true", "batchFirst=false", "bidirectional=true",
+        ];
+        var missing = expected.Where(e => !seen.Contains(e)).ToList();
+        Assert.True(missing.Count == 0, $"the interchange cases never draw: {string.Join(", ", missing)}");
+
+        void Walk(System.Text.Json.Nodes.JsonNode node, string family)
+        {
+            if (node is System.Text.Json.Nodes.JsonObject o)
+            {
+                if (o["type"]?.GetValue<string>() is { } type)
+                {
+                    seen.Add(type);
+                    seen.Add($"{type}@{family}");
+                }
+
+                foreach (var field in new[] { "padding", "batchFirst", "bidirectional" })
+                {
+                    if (o[field] is System.Text.Json.Nodes.JsonValue v && v.ToJsonString().Trim('"') is var text)
+                    {
+                        seen.Add($"{field}={text}");
+                    }
+                }
+
+                foreach (var (_, child) in o)
+                {
+                    if (child is not null)
+                    {
+                        Walk(child, family);
+                    }
+                }
+            }
+            else if (node is System.Text.Json.Nodes.JsonArray a)
+            {
+                foreach (var child in a.OfType<System.Text.Json.Nodes.JsonNode>())
+                {
+                    Walk(child, family);
+                }
+            }
+        }
+    }
+}
