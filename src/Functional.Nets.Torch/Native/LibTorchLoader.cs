@@ -192,7 +192,17 @@ internal static class LibTorchLoader
 
         if (lacking.Count == 0 && overrideDir is null)
         {
-            // The system can load the shipped library as it is: let TorchSharp do its normal load.
+            // The system can load the shipped library as it is: let TorchSharp do its normal load. An application that
+            // ships TorchSharp without libtorch (the fnets tool) found libtorch elsewhere (the NuGet cache): load it first,
+            // by absolute path, so that the bridge's needs are answered by soname from the libraries already loaded.
+            if (torchDir is not null && !TorchSharpProbedFolders().Any(d => File.Exists(Path.Combine(d, "libtorch_cpu.so"))))
+            {
+                foreach (var file in LibTorchFiles)
+                {
+                    LoadOrRecord(Path.Combine(torchDir, file), report);
+                }
+            }
+
             return;
         }
 
