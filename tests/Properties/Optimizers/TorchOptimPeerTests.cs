@@ -24,8 +24,13 @@ public sealed class TorchOptimPeerTests(ITestOutputHelper output)
     /// <summary>Generated cases per peer and combination.</summary>
     public const int Cases = 25;
 
-    /// <summary>How many times the peer may run for one case (see <see cref="CompareWithPeer"/>).</summary>
-    public const int PeerAttempts = 3;
+    /// <summary>
+    /// How many times the peer may run for one case (see <see cref="CompareWithPeer"/>). Three were not always enough:
+    /// a full-suite run with the interchange tests' Python sessions and the ONNX tests beside it saw RMSprop's peer fail
+    /// on all three (its step passes six temporary scalars a call). The peer is deterministic, so more attempts only
+    /// absorb the race; a real mismatch still fails, on every attempt.
+    /// </summary>
+    public const int PeerAttempts = 8;
 
     /// <summary>A pair: our optimizer and the TorchSharp optimizer (with optional clipping and scheduler) it must match.</summary>
     /// <param name="Ours">Builds our optimizer.</param>
