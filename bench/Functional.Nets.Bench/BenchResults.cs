@@ -26,7 +26,7 @@ public sealed class BenchResults
     public (Spread Ours, Spread Theirs, Spread Ratio, int Leaves)? OptimizerStep { get; set; }
 
     /// <summary>(c) GFLOP/s by width.</summary>
-    public (Dictionary<int, Spread> Reference, Dictionary<int, Spread> Torch)? Dense { get; set; }
+    public DenseResult? Dense { get; set; }
 
     /// <summary>(d) seconds per fast gradient check by backend.</summary>
     public (Dictionary<string, Spread> Seconds, Dictionary<string, bool> Passed, long Parameters)? GradCheck { get; set; }
@@ -72,6 +72,11 @@ public sealed class BenchResults
         if (Cnn is { } cnn)
         {
             yield return ("cnn_step_ratio_vs_torchsharp ≥ 1.0", cnn.Ratio.Median, cnn.Ratio.Median >= 1.0);
+        }
+
+        if (Dense is { } dense && dense.Ratio.TryGetValue(256, out var dense256))
+        {
+            yield return ("reference_dense_ratio_w256 ≥ 0.25", dense256.Median, dense256.Median >= 0.25);
         }
 
         if (Soaks is { Count: > 0 } s)
@@ -129,6 +134,15 @@ public sealed class BenchResults
             root["torch_dense_gflops"] = ByKey(d.Torch, s => s.Median);
             root["reference_dense_gflops_spread"] = ByKey(d.Reference, Node);
             root["torch_dense_gflops_spread"] = ByKey(d.Torch, Node);
+            foreach (var (w, ratio) in d.Ratio)
+            {
+                root[$"reference_dense_ratio_w{w}"] = ratio.Median;
+                root[$"reference_dense_ratio_w{w}_spread"] = Node(ratio);
+                root[$"reference_dense_ratio_w{w}_one_thread"] = d.RatioOneThread[w].Median;
+            }
+
+            root["reference_dense_gflops_one_thread"] = ByKey(d.ReferenceOneThread, s => s.Median);
+            root["reference_threads"] = MathNet.Numerics.Control.MaxDegreeOfParallelism;
         }
 
         if (GradCheck is { } g)

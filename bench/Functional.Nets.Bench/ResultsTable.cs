@@ -38,8 +38,8 @@ public static class ResultsTable
         {
             foreach (var w in d.Reference.Keys)
             {
-                table.AddRow($"(c) dense fwd+bwd f64, width {w}, GFLOP/s", "Reference " + F(d.Reference[w], "F2"), "libtorch " + F(d.Torch[w], "F1"),
-                    (d.Reference[w].Median / d.Torch[w].Median).ToString("F3", CultureInfo.InvariantCulture));
+                table.AddRow($"(c) dense fwd+bwd f64, width {w}, GFLOP/s", "Reference " + F(d.Reference[w], "F2"), "libtorch " + F(d.Torch[w], "F1"), F(d.Ratio[w], "F3"));
+                table.AddRow($"(c) the same, Reference on one thread", "Reference " + F(d.ReferenceOneThread[w], "F2"), "", F(d.RatioOneThread[w], "F3"));
             }
         }
 
