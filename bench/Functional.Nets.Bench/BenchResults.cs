@@ -43,6 +43,9 @@ public sealed class BenchResults
     /// <summary>(h) The CNN training step vs TorchSharp, if run.</summary>
     public CnnResult? Cnn { get; set; }
 
+    /// <summary>(i) the MLP step vs TorchSharp by (hidden width, batch size).</summary>
+    public Dictionary<(int Width, int Batch), MlpResult>? Sweep { get; set; }
+
     /// <summary>Total wall time of the run.</summary>
     public double Seconds { get; set; }
 
@@ -77,6 +80,16 @@ public sealed class BenchResults
         if (Dense is { } dense && dense.Ratio.TryGetValue(256, out var dense256))
         {
             yield return ("reference_dense_ratio_w256 ≥ 0.25", dense256.Median, dense256.Median >= 0.25);
+        }
+
+        if (Sweep is { Count: > 0 } sweep)
+        {
+            var worstPoint = sweep.MinBy(p => p.Value.Ratio.Median);
+            yield return ($"sweep_ratio (every point) ≥ 1.0 (worst w{worstPoint.Key.Width}/b{worstPoint.Key.Batch})", worstPoint.Value.Ratio.Median, worstPoint.Value.Ratio.Median >= 1.0);
+            if (sweep.TryGetValue((32, 8), out var small))
+            {
+                yield return ("sweep_ratio_w32_b8 ≥ 1.3", small.Ratio.Median, small.Ratio.Median >= 1.3);
+            }
         }
 
         if (Soaks is { Count: > 0 } s)
@@ -196,6 +209,21 @@ public sealed class BenchResults
             root["cnn_step_ratio_spread"] = Node(cnn.Ratio);
             root["cnn_steps_per_second"] = new JsonObject { ["ours"] = Node(cnn.Ours), ["torchsharp"] = Node(cnn.Theirs) };
             root["cnn_max_initial_logit_difference"] = cnn.MaxLogitDifference;
+        }
+
+        if (Sweep is { } sw)
+        {
+            foreach (var ((w, b), r) in sw)
+            {
+                root[$"sweep_ratio_w{w}_b{b}"] = r.Ratio.Median;
+            }
+
+            root["sweep_detail"] = new JsonObject(sw.Select(p => KeyValuePair.Create($"w{p.Key.Width}_b{p.Key.Batch}", (JsonNode?)new JsonObject
+            {
+                ["ratio"] = Node(p.Value.Ratio),
+                ["steps_per_second"] = new JsonObject { ["functional_nets"] = Node(p.Value.Ours), ["torchsharp"] = Node(p.Value.Theirs) },
+                ["max_parameter_difference_after_10_steps"] = p.Value.MaxParameterDifference,
+            })));
         }
 
         root["torchsharp_scalar_race_retries"] = TorchSharpScalarRace.Retries;

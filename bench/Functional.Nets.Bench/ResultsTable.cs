@@ -78,6 +78,14 @@ public static class ResultsTable
                 F(lstm.Ours, "F2"), F(lstm.Theirs, "F2"), F(lstm.Ratio, "F3"));
         }
 
+        if (r.Sweep is { } sweep)
+        {
+            foreach (var ((w, b), p) in sweep)
+            {
+                table.AddRow($"(i) MLP 784-{w}-{w}-10 Adam step, batch {b}, steps/s", F(p.Ours, "F0"), "TorchSharp " + F(p.Theirs, "F0"), F(p.Ratio, "F3"));
+            }
+        }
+
         if (r.Cnn is { } cnn)
         {
             table.AddRow(
