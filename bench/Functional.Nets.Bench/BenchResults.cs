@@ -46,6 +46,9 @@ public sealed class BenchResults
     /// <summary>(i) the MLP step vs TorchSharp by (hidden width, batch size).</summary>
     public Dictionary<(int Width, int Batch), MlpResult>? Sweep { get; set; }
 
+    /// <summary>(j) steps/s with host-drawn dropout masks over steps/s with masks precomputed on the device (MNIST MLP, CNN).</summary>
+    public ((Spread Ratio, Spread Share) Mlp, (Spread Ratio, Spread Share) Cnn)? Randomness { get; set; }
+
     /// <summary>Total wall time of the run.</summary>
     public double Seconds { get; set; }
 
@@ -224,6 +227,15 @@ public sealed class BenchResults
                 ["steps_per_second"] = new JsonObject { ["functional_nets"] = Node(p.Value.Ours), ["torchsharp"] = Node(p.Value.Theirs) },
                 ["max_parameter_difference_after_10_steps"] = p.Value.MaxParameterDifference,
             })));
+        }
+
+        if (Randomness is { } rnd)
+        {
+            root["host_dropout_masks_step_ratio_mlp"] = rnd.Mlp.Ratio.Median;
+            root["host_dropout_masks_step_ratio_cnn"] = rnd.Cnn.Ratio.Median;
+            root["host_dropout_masks_step_ratio_spread"] = new JsonObject { ["mlp"] = Node(rnd.Mlp.Ratio), ["cnn"] = Node(rnd.Cnn.Ratio) };
+            root["host_dropout_masks_share_of_step_mlp"] = rnd.Mlp.Share.Median;
+            root["host_dropout_masks_share_of_step_cnn"] = rnd.Cnn.Share.Median;
         }
 
         root["torchsharp_scalar_race_retries"] = TorchSharpScalarRace.Retries;

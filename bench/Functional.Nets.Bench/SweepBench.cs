@@ -23,11 +23,11 @@ public static class SweepBench
         var repeats = settings.Name == "quick" ? 15 : 21;
         foreach (var (w, b) in Points(settings))
         {
-            // Steps per block: ~20 ms of both sides' steps, from a rough estimate of one step of ours (3 to 30 steps).
+            // Steps per block (the first point warms up longer: the JIT's tiering of the whole step takes seconds here): ~20 ms of both sides' steps, from a rough estimate of one step of ours (3 to 30 steps).
             var estimate = EstimateSeconds(data, w, b);
             var block = (int)Math.Clamp(0.01 / estimate, 3, 30);
             results[(w, b)] = MlpStepBench.Run(data, [MlpStepBench.Widths[0], w, w, MlpStepBench.Widths[^1]], b, donate: true,
-                warmup: Math.Min(settings.Warmup, 1.0), block, repeats, settings.Batches);
+                warmup: results.Count == 0 ? 3 * settings.Warmup : settings.Warmup, block, repeats, settings.Batches);
         }
 
         return results;
