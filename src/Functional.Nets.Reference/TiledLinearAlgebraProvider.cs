@@ -78,12 +78,6 @@ public sealed partial class TiledLinearAlgebraProvider : ILinearAlgebraProvider<
     public void MatrixMultiplyWithUpdate(
         Transpose transposeA, Transpose transposeB, double alpha, double[] a, int rowsA, int columnsA, double[] b, int rowsB, int columnsB, double beta, double[] c)
     {
-        if (!Enabled)
-        {
-            Managed.MatrixMultiplyWithUpdate(transposeA, transposeB, alpha, a, rowsA, columnsA, b, rowsB, columnsB, beta, c);
-            return;
-        }
-
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         ArgumentNullException.ThrowIfNull(c);
@@ -101,6 +95,13 @@ public sealed partial class TiledLinearAlgebraProvider : ILinearAlgebraProvider<
         if ((long)rowsA * columnsA > a.Length || (long)rowsB * columnsB > b.Length || (long)m * n > c.Length)
         {
             throw new ArgumentException("MatrixMultiplyWithUpdate: an array is shorter than its matrix");
+        }
+
+        // The checks above run on both paths, so that a bad call fails the same way with or without the kernel.
+        if (!Enabled)
+        {
+            Managed.MatrixMultiplyWithUpdate(transposeA, transposeB, alpha, a, rowsA, columnsA, b, rowsB, columnsB, beta, c);
+            return;
         }
 
         Scale(c.AsSpan(0, m * n), beta);
