@@ -26,7 +26,7 @@ public sealed class BenchResults
     public (Spread Ours, Spread Theirs, Spread Ratio, int Leaves)? OptimizerStep { get; set; }
 
     /// <summary>(c) GFLOP/s by width.</summary>
-    public (Dictionary<int, Spread> Reference, Dictionary<int, Spread> Torch)? Dense { get; set; }
+    public DenseResult? Dense { get; set; }
 
     /// <summary>(d) seconds per fast gradient check by backend.</summary>
     public (Dictionary<string, Spread> Seconds, Dictionary<string, bool> Passed, long Parameters)? GradCheck { get; set; }
@@ -42,6 +42,12 @@ public sealed class BenchResults
 
     /// <summary>(h) The CNN training step vs TorchSharp, if run.</summary>
     public CnnResult? Cnn { get; set; }
+
+    /// <summary>(i) the MLP step vs TorchSharp by (hidden width, batch size).</summary>
+    public Dictionary<(int Width, int Batch), MlpResult>? Sweep { get; set; }
+
+    /// <summary>(j) steps/s with host-drawn dropout masks over steps/s with masks precomputed on the device (MNIST MLP, CNN).</summary>
+    public ((Spread Ratio, Spread Share) Mlp, (Spread Ratio, Spread Share) Cnn)? Randomness { get; set; }
 
     /// <summary>Total wall time of the run.</summary>
     public double Seconds { get; set; }
@@ -72,6 +78,21 @@ public sealed class BenchResults
         if (Cnn is { } cnn)
         {
             yield return ("cnn_step_ratio_vs_torchsharp ≥ 1.0", cnn.Ratio.Median, cnn.Ratio.Median >= 1.0);
+        }
+
+        if (Dense is { } dense && dense.Ratio.TryGetValue(256, out var dense256))
+        {
+            yield return ("reference_dense_ratio_w256 ≥ 0.25", dense256.Median, dense256.Median >= 0.25);
+        }
+
+        if (Sweep is { Count: > 0 } sweep)
+        {
+            var worstPoint = sweep.MinBy(p => p.Value.Ratio.Median);
+            yield return ($"sweep_ratio (every point) ≥ 1.0 (worst w{worstPoint.Key.Width}/b{worstPoint.Key.Batch})", worstPoint.Value.Ratio.Median, worstPoint.Value.Ratio.Median >= 1.0);
+            if (sweep.TryGetValue((32, 8), out var small))
+            {
+                yield return ("sweep_ratio_w32_b8 ≥ 1.3", small.Ratio.Median, small.Ratio.Median >= 1.3);
+            }
         }
 
         if (Soaks is { Count: > 0 } s)
@@ -129,6 +150,15 @@ public sealed class BenchResults
             root["torch_dense_gflops"] = ByKey(d.Torch, s => s.Median);
             root["reference_dense_gflops_spread"] = ByKey(d.Reference, Node);
             root["torch_dense_gflops_spread"] = ByKey(d.Torch, Node);
+            foreach (var (w, ratio) in d.Ratio)
+            {
+                root[$"reference_dense_ratio_w{w}"] = ratio.Median;
+                root[$"reference_dense_ratio_w{w}_spread"] = Node(ratio);
+                root[$"reference_dense_ratio_w{w}_one_thread"] = d.RatioOneThread[w].Median;
+            }
+
+            root["reference_dense_gflops_one_thread"] = ByKey(d.ReferenceOneThread, s => s.Median);
+            root["reference_threads"] = MathNet.Numerics.Control.MaxDegreeOfParallelism;
         }
 
         if (GradCheck is { } g)
@@ -182,6 +212,30 @@ public sealed class BenchResults
             root["cnn_step_ratio_spread"] = Node(cnn.Ratio);
             root["cnn_steps_per_second"] = new JsonObject { ["ours"] = Node(cnn.Ours), ["torchsharp"] = Node(cnn.Theirs) };
             root["cnn_max_initial_logit_difference"] = cnn.MaxLogitDifference;
+        }
+
+        if (Sweep is { } sw)
+        {
+            foreach (var ((w, b), r) in sw)
+            {
+                root[$"sweep_ratio_w{w}_b{b}"] = r.Ratio.Median;
+            }
+
+            root["sweep_detail"] = new JsonObject(sw.Select(p => KeyValuePair.Create($"w{p.Key.Width}_b{p.Key.Batch}", (JsonNode?)new JsonObject
+            {
+                ["ratio"] = Node(p.Value.Ratio),
+                ["steps_per_second"] = new JsonObject { ["functional_nets"] = Node(p.Value.Ours), ["torchsharp"] = Node(p.Value.Theirs) },
+                ["max_parameter_difference_after_10_steps"] = p.Value.MaxParameterDifference,
+            })));
+        }
+
+        if (Randomness is { } rnd)
+        {
+            root["host_dropout_masks_step_ratio_mlp"] = rnd.Mlp.Ratio.Median;
+            root["host_dropout_masks_step_ratio_cnn"] = rnd.Cnn.Ratio.Median;
+            root["host_dropout_masks_step_ratio_spread"] = new JsonObject { ["mlp"] = Node(rnd.Mlp.Ratio), ["cnn"] = Node(rnd.Cnn.Ratio) };
+            root["host_dropout_masks_share_of_step_mlp"] = rnd.Mlp.Share.Median;
+            root["host_dropout_masks_share_of_step_cnn"] = rnd.Cnn.Share.Median;
         }
 
         root["torchsharp_scalar_race_retries"] = TorchSharpScalarRace.Retries;

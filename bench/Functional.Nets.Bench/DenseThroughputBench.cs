@@ -7,7 +7,7 @@ namespace Functional.Nets.Bench;
 /// <summary>
 /// (c) Dense forward and backward throughput in float64: y = x·Wᵀ + b for x [128, w] and W [w, w], with the
 /// gradients of Σy with respect to x, W and b, at widths 64, 256 and 1024. The Reference backend (MathNet's managed
-/// products, through <see cref="Grad.ValueAndGrad"/>) against libtorch (raw TorchSharp <c>linear</c> and
+/// products on <see cref="TiledLinearAlgebraProvider"/>, through <see cref="Grad.ValueAndGrad"/>) against libtorch (raw TorchSharp <c>linear</c> and
 /// <c>backward</c>) on the same shapes. Work counted: 6·B·w² flops (the forward product and the two backward ones).
 /// </summary>
 public static class DenseThroughputBench
@@ -18,11 +18,14 @@ public static class DenseThroughputBench
     /// <summary>Rows of x.</summary>
     public const int Batch = 128;
 
-    /// <summary>GFLOP/s of each backend by width.</summary>
-    public static (Dictionary<int, Spread> Reference, Dictionary<int, Spread> Torch) Run(BenchSettings settings)
+    /// <summary>
+    /// GFLOP/s of each backend by width, timed in alternation (Reference on all of MathNet's threads, libtorch, Reference
+    /// on one thread, the order rotating every repeat) so that the load of the shared host falls on all three alike;
+    /// ratios are taken per repeat.
+    /// </summary>
+    public static DenseResult Run(BenchSettings settings)
     {
-        var reference = new Dictionary<int, Spread>();
-        var libtorch = new Dictionary<int, Spread>();
+        var result = new DenseResult();
         foreach (var w in Widths)
         {
             var flops = 6.0 * Batch * w * w;
@@ -32,12 +35,12 @@ public static class DenseThroughputBench
 
             var backend = ReferenceBackend.Instance;
             var tree = TensorTree.Of(("x", backend.FromArray(x, Batch, w)), ("weight", backend.FromArray(weight, w, w)), ("bias", backend.FromArray(bias, w)));
-            reference[w] = Gflops(flops, settings.DenseRepeats, () => Grad.ValueAndGrad(p => p["x"].Linear(p["weight"], p["bias"]).Sum(), tree));
+            void Reference() => Grad.ValueAndGrad(p => p["x"].Linear(p["weight"], p["bias"]).Sum(), tree);
 
             using var tx = tensor(x, float64).reshape(Batch, w).requires_grad_(true);
             using var tw = tensor(weight, float64).reshape(w, w).requires_grad_(true);
             using var tb = tensor(bias, float64).requires_grad_(true);
-            libtorch[w] = Gflops(flops, settings.DenseRepeats, () =>
+            void Libtorch()
             {
                 using var scope = NewDisposeScope();
                 nn.functional.linear(tx, tw, tb).sum().backward();
@@ -47,30 +50,79 @@ public static class DenseThroughputBench
                 tx.grad = null;
                 tw.grad = null;
                 tb.grad = null;
-            });
-        }
-
-        return (reference, libtorch);
-    }
-
-    /// <summary>GFLOP/s per repeat: each repeat runs the operation until 0.2 s have passed and divides.</summary>
-    private static Spread Gflops(double flops, int repeats, Action op)
-    {
-        op();
-        var rates = new double[repeats];
-        for (var r = 0; r < repeats; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            var count = 0;
-            do
-            {
-                op();
-                count++;
             }
-            while (clock.Elapsed.TotalSeconds < 0.2);
-            rates[r] = flops * count / clock.Elapsed.TotalSeconds / 1e9;
+
+            var threads = MathNet.Numerics.Control.MaxDegreeOfParallelism;
+            void ReferenceOneThread()
+            {
+                MathNet.Numerics.Control.MaxDegreeOfParallelism = 1;
+                try
+                {
+                    Reference();
+                }
+                finally
+                {
+                    MathNet.Numerics.Control.MaxDegreeOfParallelism = threads;
+                }
+            }
+
+            var contenders = new Action[] { Reference, Libtorch, ReferenceOneThread };
+            var rates = new double[contenders.Length][];
+            for (var c = 0; c < contenders.Length; c++)
+            {
+                contenders[c]();
+                rates[c] = new double[settings.DenseRepeats];
+            }
+
+            for (var r = 0; r < settings.DenseRepeats; r++)
+            {
+                for (var i = 0; i < contenders.Length; i++)
+                {
+                    var c = (i + r) % contenders.Length;
+                    rates[c][r] = Gflops(flops, contenders[c]);
+                }
+            }
+
+            result.Reference[w] = Spread.Of(rates[0]);
+            result.Torch[w] = Spread.Of(rates[1]);
+            result.ReferenceOneThread[w] = Spread.Of(rates[2]);
+            result.Ratio[w] = Spread.Of(rates[0].Zip(rates[1], (a, b) => a / b));
+            result.RatioOneThread[w] = Spread.Of(rates[2].Zip(rates[1], (a, b) => a / b));
         }
 
-        return Spread.Of(rates);
+        return result;
     }
+
+    /// <summary>GFLOP/s of one block: the operation runs until 0.1 s have passed, the flops are divided by the time.</summary>
+    private static double Gflops(double flops, Action op)
+    {
+        var clock = Stopwatch.StartNew();
+        var count = 0;
+        do
+        {
+            op();
+            count++;
+        }
+        while (clock.Elapsed.TotalSeconds < 0.1);
+        return flops * count / clock.Elapsed.TotalSeconds / 1e9;
+    }
+}
+
+/// <summary>(c)'s figures by width: GFLOP/s of each contender and the per-repeat ratios Reference / libtorch.</summary>
+public sealed class DenseResult
+{
+    /// <summary>The Reference backend on MathNet's <c>Control.MaxDegreeOfParallelism</c> threads (the library's default).</summary>
+    public Dictionary<int, Spread> Reference { get; } = [];
+
+    /// <summary>libtorch on <c>TorchBackend.Threads</c> intra-op threads.</summary>
+    public Dictionary<int, Spread> Torch { get; } = [];
+
+    /// <summary>The Reference backend held to one thread.</summary>
+    public Dictionary<int, Spread> ReferenceOneThread { get; } = [];
+
+    /// <summary>Reference / libtorch, per repeat.</summary>
+    public Dictionary<int, Spread> Ratio { get; } = [];
+
+    /// <summary>Reference on one thread / libtorch, per repeat.</summary>
+    public Dictionary<int, Spread> RatioOneThread { get; } = [];
 }

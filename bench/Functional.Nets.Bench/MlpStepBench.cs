@@ -27,15 +27,35 @@ public static class MlpStepBench
     public static Sequential Model() =>
         new(new Dense(Widths[0], Widths[1]), new ReLU(), new Dense(Widths[1], Widths[2]), new ReLU(), new Dense(Widths[2], Widths[3]));
 
+    /// <summary>The model with widths <paramref name="widths"/>: Dense and ReLU alternating, no ReLU after the last.</summary>
+    public static Sequential Model(int[] widths)
+    {
+        var layers = new List<Layer>();
+        for (var i = 0; i + 1 < widths.Length; i++)
+        {
+            layers.Add(new Dense(widths[i], widths[i + 1]));
+            if (i + 2 < widths.Length)
+            {
+                layers.Add(new ReLU());
+            }
+        }
+
+        return new Sequential([.. layers]);
+    }
+
     /// <summary>Measures steps per second of both and their ratio.</summary>
-    public static MlpResult Run(Dataset data, BenchSettings settings, bool donate)
+    public static MlpResult Run(Dataset data, BenchSettings settings, bool donate) =>
+        Run(data, Widths, BatchSize, donate, settings.Warmup, settings.MlpSteps, settings.Repeats, settings.Batches);
+
+    /// <summary>As <see cref="Run(Dataset, BenchSettings, bool)"/> for any widths and batch size, with the timing given.</summary>
+    public static MlpResult Run(Dataset data, int[] widths, int batchSize, bool donate, double warmup, int block, int repeats, int batchCount)
     {
         var backend = (TorchBackend)data.Backend;
-        var trainer = new Trainer(Model(), Losses.SoftmaxCrossEntropy, Optim.Adam(LearningRate));
+        var trainer = new Trainer(Model(widths), Losses.SoftmaxCrossEntropy, Optim.Adam(LearningRate));
         var initial = trainer.Init(Key.FromSeed(7), backend);
-        var batches = data.Batches(BatchSize, Key.FromSeed(8)).Take(settings.Batches).ToArray();
+        var batches = data.Batches(batchSize, Key.FromSeed(8)).Take(batchCount).ToArray();
         var classes = batches.Select(b => tensor(b.Labels!.Select(l => (long)l).ToArray(), int64)).ToArray();
-        using var peer = new TorchSharpMlp(Widths, initial.Parameters, LearningRate);
+        using var peer = new TorchSharpMlp(widths, initial.Parameters, LearningRate);
 
         var state = initial;
         long ourStep = 0, theirStep = 0;
@@ -68,7 +88,7 @@ public static class MlpStepBench
         var theirs = peer.Parameters();
         var difference = state.Parameters.Max(l => l.Value.ToArray().Zip(theirs[l.Key], (a, b) => Math.Abs(a - b)).Max());
 
-        var (result, ourFaults, theirFaults) = PairedRuns.RunCountingFaults(Ours, Theirs, settings.Warmup, settings.MlpSteps, settings.Repeats);
+        var (result, ourFaults, theirFaults) = PairedRuns.RunCountingFaults(Ours, Theirs, warmup, block, repeats);
         state.ReleaseUnshared(initial);
         initial.Parameters.Dispose();
         initial.OptimizerState.Dispose();

@@ -2,7 +2,7 @@ using Functional.Nets;
 using Functional.Nets.Bench;
 using Functional.Nets.Torch;
 
-// Usage: dotnet run -c Release --project bench/Functional.Nets.Bench -- [--quick | --full] [--threads N] [--only a,b,c,d,e,f,g,h]
+// Usage: dotnet run -c Release --project bench/Functional.Nets.Bench -- [--quick | --full] [--threads N] [--only a,b,c,d,e,f,g,h,i,j]
 //        [--out PATH] [--micro (BenchmarkDotNet's optimizer-step micro-benchmark instead)]
 if (args.Contains("--micro"))
 {
@@ -11,7 +11,7 @@ if (args.Contains("--micro"))
 }
 
 var settings = args.Contains("--full") ? BenchSettings.Full : BenchSettings.Quick;
-var only = Option("--only")?.Split(',') ?? ["a", "b", "c", "d", "e", "f", "g", "h"];
+var only = Option("--only")?.Split(',') ?? ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
 var root = FindRepositoryRoot();
 var output = Option("--out") ?? Path.Combine(root, "bench", "results", "latest.json");
 
@@ -22,6 +22,13 @@ var clock = System.Diagnostics.Stopwatch.StartNew();
 var results = new BenchResults { Settings = settings, TorchThreads = TorchBackend.Threads, Load = (ResidentMemory.LoadAverage(), "") };
 var mnist = Path.Combine(root, "..", "shared", "data", "mnist10k");
 using var data = Mnist.Load(mnist, TorchBackend.CpuFloat32);
+
+if (args.Contains("--profile-step"))
+{
+    var at = Array.IndexOf(args, "--profile-step");
+    StepProfile.Run(data, int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[at + 2], System.Globalization.CultureInfo.InvariantCulture));
+    return 0;
+}
 
 void Section(string id, string what, Action run)
 {
@@ -40,6 +47,8 @@ Section("d", "gradient check, fast mode", () => results.GradCheck = GradCheckBen
 Section("f", "MLP training step with the first two layers frozen vs all trainable", () => results.Freezing = FreezingBench.Run(data, settings));
 Section("g", "LSTM training step vs TorchSharp nn.LSTM", () => results.Lstm = LstmStepBench.Run(settings));
 Section("h", "CNN training step vs TorchSharp nn.Module", () => results.Cnn = CnnStepBench.Run(mnist, settings));
+Section("i", "MLP step vs TorchSharp across widths and batch sizes", () => results.Sweep = SweepBench.Run(data, settings));
+Section("j", "dropout masks drawn on the host vs precomputed on the device (MLP, CNN steps)", () => results.Randomness = RandomnessCostBench.Run(data, mnist, settings));
 Section("e", $"memory soaks, {settings.SoakSteps:N0} steps each", () =>
 {
     using var train = data.Slice(0, 8000);

@@ -38,8 +38,8 @@ public static class ResultsTable
         {
             foreach (var w in d.Reference.Keys)
             {
-                table.AddRow($"(c) dense fwd+bwd f64, width {w}, GFLOP/s", "Reference " + F(d.Reference[w], "F2"), "libtorch " + F(d.Torch[w], "F1"),
-                    (d.Reference[w].Median / d.Torch[w].Median).ToString("F3", CultureInfo.InvariantCulture));
+                table.AddRow($"(c) dense fwd+bwd f64, width {w}, GFLOP/s", "Reference " + F(d.Reference[w], "F2"), "libtorch " + F(d.Torch[w], "F1"), F(d.Ratio[w], "F3"));
+                table.AddRow($"(c) the same, Reference on one thread", "Reference " + F(d.ReferenceOneThread[w], "F2"), "", F(d.RatioOneThread[w], "F3"));
             }
         }
 
@@ -76,6 +76,22 @@ public static class ResultsTable
             table.AddRow(
                 "(g) LSTM 2×256, T=50, batch 64, float32, Adam step vs nn.LSTM, steps/s",
                 F(lstm.Ours, "F2"), F(lstm.Theirs, "F2"), F(lstm.Ratio, "F3"));
+        }
+
+        if (r.Sweep is { } sweep)
+        {
+            foreach (var ((w, b), p) in sweep)
+            {
+                table.AddRow($"(i) MLP 784-{w}-{w}-10 Adam step, batch {b}, steps/s", F(p.Ours, "F0"), "TorchSharp " + F(p.Theirs, "F0"), F(p.Ratio, "F3"));
+            }
+        }
+
+        if (r.Randomness is { } rnd)
+        {
+            table.AddRow("(j) MNIST MLP step, host-drawn dropout masks / precomputed on the device", "", "", F(rnd.Mlp.Ratio, "F3"));
+            table.AddRow("(j) MNIST MLP, host mask drawing + upload alone / one step", "", "", F(rnd.Mlp.Share.Map(x => 100 * x), "F2") + " %");
+            table.AddRow("(j) MNIST CNN step, host-drawn dropout masks / precomputed on the device", "", "", F(rnd.Cnn.Ratio, "F3"));
+            table.AddRow("(j) MNIST CNN, host mask drawing + upload alone / one step", "", "", F(rnd.Cnn.Share.Map(x => 100 * x), "F2") + " %");
         }
 
         if (r.Cnn is { } cnn)

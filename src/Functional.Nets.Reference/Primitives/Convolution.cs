@@ -1,5 +1,3 @@
-using MathNet.Numerics.LinearAlgebra.Double;
-
 namespace Functional.Nets.Reference;
 
 /// <summary>
@@ -193,7 +191,7 @@ internal static class Convolution
     private static double[] TransposedTimes(double[] a, double[] b, int k, int m, int n)
     {
         var c = new double[m * n];
-        new DenseMatrix(n, k, b).TransposeAndMultiply(new DenseMatrix(m, k, a), new DenseMatrix(n, m, c));
+        Products.Multiply(b, n, k, false, a, m, k, true, c);
         return c;
     }
 
@@ -201,7 +199,7 @@ internal static class Convolution
     private static double[] TimesTransposed(double[] a, double[] b, int m, int k, int n)
     {
         var c = new double[m * n];
-        new DenseMatrix(k, n, b).TransposeThisAndMultiply(new DenseMatrix(k, m, a), new DenseMatrix(n, m, c));
+        Products.Multiply(b, k, n, true, a, k, m, false, c);
         return c;
     }
 

@@ -1,5 +1,3 @@
-using MathNet.Numerics.LinearAlgebra.Double;
-
 namespace Functional.Nets.Reference;
 
 /// <summary>
@@ -16,7 +14,7 @@ internal static class Linear
     public static double[] Forward(double[] x, double[] w, double[]? b, int m, int k, int n)
     {
         var y = new double[m * n];
-        new DenseMatrix(k, n, w).TransposeThisAndMultiply(new DenseMatrix(k, m, x), new DenseMatrix(n, m, y)); // Yᵀ = (Wᵀ)ᵀ·Xᵀ
+        Products.Multiply(w, k, n, true, x, k, m, false, y); // Yᵀ = (Wᵀ)ᵀ·Xᵀ
         if (b is not null)
         {
             for (var i = 0; i < m; i++)
@@ -33,11 +31,10 @@ internal static class Linear
 
     public static double[]?[] Vjp(double[] g, double[] x, double[] w, bool bias, int m, int k, int n)
     {
-        var gt = new DenseMatrix(n, m, g); // Ȳᵀ
         var gx = new double[m * k];
         var gw = new double[n * k];
-        new DenseMatrix(k, n, w).Multiply(gt, new DenseMatrix(k, m, gx));              // X̄ᵀ = Wᵀ·Ȳᵀ
-        new DenseMatrix(k, m, x).TransposeAndMultiply(gt, new DenseMatrix(k, n, gw));  // W̄ᵀ = Xᵀ·(Ȳᵀ)ᵀ
+        Products.Multiply(w, k, n, false, g, n, m, false, gx); // X̄ᵀ = Wᵀ·Ȳᵀ (g is Ȳᵀ [n, m])
+        Products.Multiply(x, k, m, false, g, n, m, true, gw);  // W̄ᵀ = Xᵀ·(Ȳᵀ)ᵀ
         if (!bias)
         {
             return [gx, gw];

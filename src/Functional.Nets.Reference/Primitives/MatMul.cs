@@ -1,5 +1,3 @@
-using MathNet.Numerics.LinearAlgebra.Double;
-
 namespace Functional.Nets.Reference;
 
 /// <summary>
@@ -16,21 +14,16 @@ internal static class MatMul
     public static double[] Forward(double[] a, double[] b, int m, int k, int n)
     {
         var c = new double[m * n];
-        var at = new DenseMatrix(k, m, a);
-        var bt = new DenseMatrix(n, k, b);
-        bt.Multiply(at, new DenseMatrix(n, m, c)); // Cᵀ = Bᵀ·Aᵀ
+        Products.Multiply(b, n, k, false, a, k, m, false, c); // Cᵀ = Bᵀ·Aᵀ (b is Bᵀ [n, k], a is Aᵀ [k, m])
         return c;
     }
 
     public static double[]?[] Vjp(double[] g, double[] a, double[] b, int m, int k, int n)
     {
-        var gt = new DenseMatrix(n, m, g);   // C̄ᵀ
-        var at = new DenseMatrix(k, m, a);   // Aᵀ
-        var bt = new DenseMatrix(n, k, b);   // Bᵀ
         var ga = new double[m * k];
         var gb = new double[k * n];
-        bt.TransposeThisAndMultiply(gt, new DenseMatrix(k, m, ga)); // Āᵀ = B·C̄ᵀ
-        gt.TransposeAndMultiply(at, new DenseMatrix(n, k, gb));     // B̄ᵀ = C̄ᵀ·A
+        Products.Multiply(b, n, k, true, g, n, m, false, ga); // Āᵀ = B·C̄ᵀ (g is C̄ᵀ [n, m])
+        Products.Multiply(g, n, m, false, a, k, m, true, gb);  // B̄ᵀ = C̄ᵀ·A
         return [ga, gb];
     }
 }

@@ -56,9 +56,12 @@ public readonly record struct Key(ulong Hi, ulong Lo)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var u = new double[count];
+
+        // Bits(i), with the key's part of the word (Mix(Hi ^ c) + Lo) mixed once rather than once per number: the same words.
+        var basis = Mix(Hi ^ 0x082EFA98EC4E6C89UL) + Lo;
         for (var i = 0; i < count; i++)
         {
-            u[i] = (Bits(i) >> 11) * (1.0 / (1UL << 53));
+            u[i] = (Mix(basis + ((ulong)i * Gamma)) >> 11) * (1.0 / (1UL << 53));
         }
 
         return u;
