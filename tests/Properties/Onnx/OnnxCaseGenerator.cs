@@ -21,10 +21,34 @@ namespace Functional.Nets.Tests.Onnx;
 /// </summary>
 public static class OnnxCaseGenerator
 {
-    public static Arbitrary<CnnCase> Arbitrary { get; } = Arb.From(Gen.OneOf(Mlp, Cnn, Extra, Recurrent));
+    public static Arbitrary<CnnCase> Arbitrary { get; } = Arb.From(Gen.OneOf(Mlp, Cnn, Extra, Recurrent).Where(Expressible));
 
     /// <summary>The float64-capable cases: MLPs (dense, activations, dropout, batch norm, joins) and max-pool-only extras.</summary>
-    public static Arbitrary<CnnCase> Float64Capable { get; } = Arb.From(Gen.OneOf(Mlp, Extra.Where(c => !UsesFloat32OnlyOperator(c.Layer))));
+    public static Arbitrary<CnnCase> Float64Capable { get; } = Arb.From(Gen.OneOf(Mlp, Extra.Where(c => !UsesFloat32OnlyOperator(c.Layer))).Where(Expressible));
+
+    /// <summary>
+    /// False for a case whose ceil-mode pooling windows ONNX cannot express on its input size (neither ONNX mode gives
+    /// PyTorch's windows and the end padding that would is not below the kernel): the export refuses those by design,
+    /// with a clear error tested in <see cref="OnnxPoolingExportTests"/>, so the agreement properties draw the others.
+    /// Any other refusal is not filtered: it fails the property as an export error.
+    /// </summary>
+    private static bool Expressible(CnnCase c)
+    {
+        var reference = BackendCombinations.Resolve(BackendCombinations.Reference);
+        try
+        {
+            _ = Functional.Nets.Onnx.OnnxExport.ToModel(c.Layer, c.Parameters(reference), c.State(reference), c.InputShape, DType.Float64);
+            return true;
+        }
+        catch (Functional.Nets.Onnx.OnnxExportException e) when (e.Message.Contains("with ceil mode on input", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        catch (Functional.Nets.Onnx.OnnxExportException)
+        {
+            return true;
+        }
+    }
 
     private static Gen<CnnCase> Mlp =>
         from network in NetworkCase.Arbitrary.Generator.Where(n => !n.Blocks.Contains(BlockKind.Scan))
