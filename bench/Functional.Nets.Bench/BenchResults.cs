@@ -43,6 +43,9 @@ public sealed class BenchResults
     /// <summary>(h) The CNN training step vs TorchSharp, if run.</summary>
     public CnnResult? Cnn { get; set; }
 
+    /// <summary>(i) A sparse embedding step against the dense one, if run.</summary>
+    public SparseEmbeddingResult? SparseEmbedding { get; set; }
+
     /// <summary>Total wall time of the run.</summary>
     public double Seconds { get; set; }
 
@@ -72,6 +75,11 @@ public sealed class BenchResults
         if (Cnn is { } cnn)
         {
             yield return ("cnn_step_ratio_vs_torchsharp ≥ 1.0", cnn.Ratio.Median, cnn.Ratio.Median >= 1.0);
+        }
+
+        if (SparseEmbedding is { } sparse)
+        {
+            yield return ("sparse_embedding_adam_speedup_vs_dense ≥ 5", sparse.AdamRatio.Median, sparse.AdamRatio.Median >= 5);
         }
 
         if (Soaks is { Count: > 0 } s)
@@ -182,6 +190,18 @@ public sealed class BenchResults
             root["cnn_step_ratio_spread"] = Node(cnn.Ratio);
             root["cnn_steps_per_second"] = new JsonObject { ["ours"] = Node(cnn.Ours), ["torchsharp"] = Node(cnn.Theirs) };
             root["cnn_max_initial_logit_difference"] = cnn.MaxLogitDifference;
+        }
+
+        if (SparseEmbedding is { } sparse)
+        {
+            root["sparse_embedding_sgd_speedup_vs_dense"] = sparse.SgdRatio.Median;
+            root["sparse_embedding_adam_speedup_vs_dense"] = sparse.AdamRatio.Median;
+            root["sparse_embedding_speedup_spread"] = new JsonObject { ["sgd"] = Node(sparse.SgdRatio), ["adam"] = Node(sparse.AdamRatio) };
+            root["sparse_embedding_steps_per_second"] = new JsonObject
+            {
+                ["sparse_sgd"] = Node(sparse.SparseSgd), ["dense_sgd"] = Node(sparse.DenseSgd), ["sparse_adam"] = Node(sparse.SparseAdam), ["dense_adam"] = Node(sparse.DenseAdam),
+            };
+            root["sparse_embedding_distinct_rows_per_batch"] = sparse.DistinctRows;
         }
 
         root["torchsharp_scalar_race_retries"] = TorchSharpScalarRace.Retries;

@@ -85,6 +85,12 @@ public static class ResultsTable
                 F(cnn.Ours, "F2"), F(cnn.Theirs, "F2"), F(cnn.Ratio, "F3"));
         }
 
+        if (r.SparseEmbedding is { } sp)
+        {
+            table.AddRow("(i) embedding 100,000×100 float32, batch 4,096: sparse SGD step vs dense, steps/s", F(sp.SparseSgd, "F1"), F(sp.DenseSgd, "F1"), F(sp.SgdRatio, "F2"));
+            table.AddRow("(i) the same with SparseAdam vs dense Adam, steps/s", F(sp.SparseAdam, "F1"), F(sp.DenseAdam, "F1"), F(sp.AdamRatio, "F2"));
+        }
+
         AnsiConsole.Write(table);
         foreach (var (bar, value, met) in r.Bars())
         {
