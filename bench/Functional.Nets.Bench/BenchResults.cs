@@ -46,6 +46,9 @@ public sealed class BenchResults
     /// <summary>(i) A sparse embedding step against the dense one, if run.</summary>
     public SparseEmbeddingResult? SparseEmbedding { get; set; }
 
+    /// <summary>(j) word2vec throughput and probe against gensim, if run.</summary>
+    public Word2VecResult? Word2Vec { get; set; }
+
     /// <summary>Total wall time of the run.</summary>
     public double Seconds { get; set; }
 
@@ -80,6 +83,14 @@ public sealed class BenchResults
         if (SparseEmbedding is { } sparse)
         {
             yield return ("sparse_embedding_adam_speedup_vs_dense ≥ 5", sparse.AdamRatio.Median, sparse.AdamRatio.Median >= 5);
+        }
+
+        if (Word2Vec is { } w2v)
+        {
+            yield return ("word2vec_throughput_ratio_vs_gensim ≥ 0.5", w2v.Ratio ?? double.NaN, w2v.Ratio >= 0.5);
+            yield return ("word2vec_tag_probe ≥ 0.55", w2v.OurProbe.Accuracy, w2v.OurProbe.Accuracy >= 0.55);
+            var gap = w2v.GensimProbe is { } gp ? gp.Accuracy - w2v.OurProbe.Accuracy : double.NaN;
+            yield return ("word2vec_tag_probe_gap_vs_gensim ≤ 0.015", gap, gap <= 0.015);
         }
 
         if (Soaks is { Count: > 0 } s)
@@ -202,6 +213,17 @@ public sealed class BenchResults
                 ["sparse_sgd"] = Node(sparse.SparseSgd), ["dense_sgd"] = Node(sparse.DenseSgd), ["sparse_adam"] = Node(sparse.SparseAdam), ["dense_adam"] = Node(sparse.DenseAdam),
             };
             root["sparse_embedding_distinct_rows_per_batch"] = sparse.DistinctRows;
+        }
+
+        if (Word2Vec is { } w2v)
+        {
+            root["word2vec_throughput_ratio_vs_gensim"] = w2v.Ratio;
+            root["word2vec_words_per_second"] = new JsonObject { ["functional_nets"] = w2v.OursWordsPerSecond, ["gensim"] = w2v.GensimWordsPerSecond };
+            root["word2vec_tag_probe_accuracy"] = new JsonObject { ["functional_nets"] = w2v.OurProbe.Accuracy, ["gensim"] = w2v.GensimProbe?.Accuracy };
+            root["word2vec_tag_probe_majority_rate"] = w2v.OurProbe.MajorityRate;
+            root["word2vec_epochs"] = w2v.Epochs;
+            root["word2vec_torch_threads"] = w2v.Threads;
+            root["word2vec_gensim"] = w2v.GensimNote;
         }
 
         root["torchsharp_scalar_race_retries"] = TorchSharpScalarRace.Retries;

@@ -2,7 +2,7 @@ using Functional.Nets;
 using Functional.Nets.Bench;
 using Functional.Nets.Torch;
 
-// Usage: dotnet run -c Release --project bench/Functional.Nets.Bench -- [--quick | --full] [--threads N] [--only a,b,c,d,e,f,g,h,i]
+// Usage: dotnet run -c Release --project bench/Functional.Nets.Bench -- [--quick | --full] [--threads N] [--only a,b,c,d,e,f,g,h,i,j]
 //        [--out PATH] [--micro (BenchmarkDotNet's optimizer-step micro-benchmark instead)]
 if (args.Contains("--micro"))
 {
@@ -11,7 +11,7 @@ if (args.Contains("--micro"))
 }
 
 var settings = args.Contains("--full") ? BenchSettings.Full : BenchSettings.Quick;
-var only = Option("--only")?.Split(',') ?? ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+var only = Option("--only")?.Split(',') ?? ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
 var root = FindRepositoryRoot();
 var output = Option("--out") ?? Path.Combine(root, "bench", "results", "latest.json");
 
@@ -41,6 +41,7 @@ Section("f", "MLP training step with the first two layers frozen vs all trainabl
 Section("g", "LSTM training step vs TorchSharp nn.LSTM", () => results.Lstm = LstmStepBench.Run(settings));
 Section("h", "CNN training step vs TorchSharp nn.Module", () => results.Cnn = CnnStepBench.Run(mnist, settings));
 Section("i", "embedding step, sparse vs dense gradients (100,000 × 100 table)", () => results.SparseEmbedding = SparseEmbeddingBench.Run(settings));
+Section("j", "word2vec on the Brown corpus vs gensim 4.2", () => results.Word2Vec = Word2VecBench.Run(Path.Combine(root, "..", "shared", "data", "brown", "brown-tagged.txt.gz"), settings));
 Section("e", $"memory soaks, {settings.SoakSteps:N0} steps each", () =>
 {
     using var train = data.Slice(0, 8000);

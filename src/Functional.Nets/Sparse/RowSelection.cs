@@ -14,12 +14,16 @@ namespace Functional.Nets;
 /// </code></example>
 public sealed class RowSelection
 {
-    private RowSelection(Tensor rows, Tensor local, int count)
+    private RowSelection(Tensor rows, Tensor local, int count, long[] uses)
     {
         Rows = rows;
         Local = local;
         TableRows = count;
+        Uses = uses;
     }
+
+    /// <summary>How many of the batch's indices address each of <see cref="Rows"/>.</summary>
+    public IReadOnlyList<long> Uses { get; }
 
     /// <summary>The distinct rows touched, increasing: int64 [u].</summary>
     public Tensor Rows { get; }
@@ -43,33 +47,79 @@ public sealed class RowSelection
             throw new ShapeMismatchException($"RowSelection: {indices.Length} indices do not fill the shape {shape}");
         }
 
-        var sorted = indices.ToArray();
-        for (var i = 0; i < sorted.Length; i++)
-        {
-            if (sorted[i] < 0 || sorted[i] >= count)
-            {
-                throw new ArgumentOutOfRangeException(nameof(indices), $"RowSelection: index {sorted[i]} at flat position {i} is outside the table's rows [0, {count})");
-            }
-        }
-
-        Array.Sort(sorted);
-        var distinct = 0;
-        for (var i = 0; i < sorted.Length; i++)
-        {
-            if (i == 0 || sorted[i] != sorted[distinct - 1])
-            {
-                sorted[distinct++] = sorted[i];
-            }
-        }
-
-        var rows = sorted.AsSpan(0, distinct);
-        var local = new long[indices.Length];
         for (var i = 0; i < indices.Length; i++)
         {
-            local[i] = rows.BinarySearch(indices[i]);
+            if (indices[i] < 0 || indices[i] >= count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(indices), $"RowSelection: index {indices[i]} at flat position {i} is outside the table's rows [0, {count})");
+            }
         }
 
-        return new RowSelection(backend.FromIndices(rows, new Shape(distinct)), backend.FromIndices(local, shape), count);
+        var local = new long[indices.Length];
+        long[] rows;
+        if (indices.Length >= count / 16)
+        {
+            // Dense enough: mark the rows in a scratch array of the table's size and read them off in order, O(V + N)
+            // (a batch of word2vec triples addresses thousands of rows of a vocabulary of tens of thousands).
+            var position = System.Buffers.ArrayPool<int>.Shared.Rent(count);
+            try
+            {
+                Array.Fill(position, -1, 0, count);
+                foreach (var id in indices)
+                {
+                    position[id] = 0;
+                }
+
+                var distinct = 0;
+                for (var r = 0; r < count; r++)
+                {
+                    if (position[r] == 0)
+                    {
+                        position[r] = ++distinct;
+                    }
+                }
+
+                rows = new long[distinct];
+                for (var i = 0; i < indices.Length; i++)
+                {
+                    var k = position[indices[i]] - 1;
+                    rows[k] = indices[i];
+                    local[i] = k;
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<int>.Shared.Return(position);
+            }
+        }
+        else
+        {
+            // Sparse: sort a copy and drop repeats, then find each index by binary search, O(N log N).
+            var sorted = indices.ToArray();
+            Array.Sort(sorted);
+            var distinct = 0;
+            for (var i = 0; i < sorted.Length; i++)
+            {
+                if (i == 0 || sorted[i] != sorted[distinct - 1])
+                {
+                    sorted[distinct++] = sorted[i];
+                }
+            }
+
+            rows = sorted[..distinct];
+            for (var i = 0; i < indices.Length; i++)
+            {
+                local[i] = Array.BinarySearch(rows, indices[i]);
+            }
+        }
+
+        var uses = new long[rows.Length];
+        foreach (var k in local)
+        {
+            uses[k]++;
+        }
+
+        return new RowSelection(backend.FromIndices(rows, new Shape(rows.Length)), backend.FromIndices(local, shape), count, uses);
     }
 
     /// <summary>The selection of the int64 tensor <paramref name="indices"/> (copied to the host once) into a table of <paramref name="count"/> rows.</summary>
