@@ -16,7 +16,7 @@ namespace Functional.Nets.Bench;
 public static class Word2VecBench
 {
     /// <summary>Triples per step.</summary>
-    public const int Batch = 2048;
+    public const int Batch = 512;
 
     /// <summary>The Python interpreter that has Debian's gensim (not a pyenv one on PATH).</summary>
     public const string Python = "/usr/bin/python3";

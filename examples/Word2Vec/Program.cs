@@ -5,7 +5,7 @@
 // Then: nearest neighbours by cosine, the tag probe (each word's majority Brown tag class from its 10 nearest
 // neighbours among a fixed random half of the words), and a 2-D PCA map of chosen words (out/word2vec-pca.png).
 // Options: --quick (the first 4,000 sentences, 1 epoch: a few seconds, as CI runs it), --epochs N (5), --dim D (100),
-// --batch B (triples per step, 2048), --threads T (libtorch threads, 2).
+// --batch B (triples per step, 512), --uses-exponent-percent A (SkipGram.Step's n_r^a, 0: plain sum), --threads T (libtorch threads, 2).
 using System.Diagnostics;
 using System.Globalization;
 using Functional.Nets;
@@ -19,7 +19,8 @@ int Option(string name, int fallback) =>
     args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 var epochs = Option("--epochs", quick ? 1 : 5);
 var dimension = Option("--dim", 100);
-var batchSize = Option("--batch", 2048);
+var batchSize = Option("--batch", 512);
+var usesExponent = Option("--uses-exponent-percent", 0) / 100.0;   // SkipGram.Step's division of a row's gradient by n_r^a
 TorchBackend.Threads = Option("--threads", 2);
 var root = Repository();
 var backend = TorchBackend.CpuFloat32;
@@ -47,7 +48,7 @@ void Train(Action<int, SkipGramBatch, double> report)
         foreach (var batch in sampler.Epoch(ids, Key.FromSeed(100 + epoch), batchSize, epoch, epochs, tokens))
         {
             using var scope = backend.Scope();
-            var (next, loss) = model.Step(tables, batch, SkipGram.LearningRate(0.025, batch.Progress), donate: true);
+            var (next, loss) = model.Step(tables, batch, SkipGram.LearningRate(0.025, batch.Progress), donate: true, usesExponent);
             tables = scope.Keep(next);        // donated: the same tensors, updated in place
             lossSum += loss;
             triples += batch.Count;
