@@ -4,8 +4,9 @@
 // triples per step, each a sparse SGD step on the rows it touches (SkipGram.Step), on Torch float32.
 // Then: nearest neighbours by cosine, the tag probe (each word's majority Brown tag class from its 10 nearest
 // neighbours among a fixed random half of the words), and a 2-D PCA map of chosen words (out/word2vec-pca.png).
-// Options: --quick (the first 4,000 sentences, 1 epoch: a few seconds, as CI runs it), --epochs N (5), --dim D (100),
-// --batch B (triples per step, 512), --uses-exponent-percent A (SkipGram.Step's n_r^a, 0: plain sum), --threads T (libtorch threads, 2).
+// Options: --quick (the first 4,000 sentences, 1 epoch: a few seconds, as CI runs it; a smoke run: after so little
+// training every vector still shares one large common direction, cosine ≈ 1 between any two words), --epochs N (5), --dim D (100),
+// --batch B (triples per step, 512; 128 with --quick), --uses-exponent-percent A (SkipGram.Step's n_r^a, 0: plain sum), --threads T (libtorch threads, 1).
 using System.Diagnostics;
 using System.Globalization;
 using Functional.Nets;
@@ -19,9 +20,9 @@ int Option(string name, int fallback) =>
     args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 var epochs = Option("--epochs", quick ? 1 : 5);
 var dimension = Option("--dim", 100);
-var batchSize = Option("--batch", 512);
+var batchSize = Option("--batch", quick ? 128 : 512);
 var usesExponent = Option("--uses-exponent-percent", 0) / 100.0;   // SkipGram.Step's division of a row's gradient by n_r^a
-TorchBackend.Threads = Option("--threads", 2);
+TorchBackend.Threads = Option("--threads", 1);   // measured at load ~20: 2 spinning libtorch threads took 4.5× as long as 1
 var root = Repository();
 var backend = TorchBackend.CpuFloat32;
 
