@@ -10,9 +10,10 @@ public sealed class WordVectors
     private readonly Dictionary<string, int> ids;
 
     /// <summary>The vectors <paramref name="values"/> (row-major, [words.Count, dimension]) of <paramref name="words"/>.</summary>
-    public WordVectors(IReadOnlyList<string> words, ReadOnlySpan<double> values, int dimension)
+    public WordVectors(IReadOnlyList<string> words, double[] values, int dimension)
     {
         ArgumentNullException.ThrowIfNull(words);
+        ArgumentNullException.ThrowIfNull(values);
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         if (values.Length != checked(words.Count * dimension))
         {
@@ -24,7 +25,7 @@ public sealed class WordVectors
         unit = new float[values.Length];
         for (var w = 0; w < words.Count; w++)
         {
-            var row = values.Slice(w * dimension, dimension);
+            var row = values.AsSpan(w * dimension, dimension);
             double norm = 0;
             foreach (var v in row)
             {
