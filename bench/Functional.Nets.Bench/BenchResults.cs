@@ -48,6 +48,11 @@ public sealed class BenchResults
 
     /// <summary>(j) steps/s with host-drawn dropout masks over steps/s with masks precomputed on the device (MNIST MLP, CNN).</summary>
     public ((Spread Ratio, Spread Share) Mlp, (Spread Ratio, Spread Share) Cnn)? Randomness { get; set; }
+    /// <summary>(k) A sparse embedding step against the dense one, if run.</summary>
+    public SparseEmbeddingResult? SparseEmbedding { get; set; }
+
+    /// <summary>(l) word2vec throughput and probe against gensim, if run.</summary>
+    public Word2VecResult? Word2Vec { get; set; }
 
     /// <summary>Total wall time of the run.</summary>
     public double Seconds { get; set; }
@@ -93,6 +98,19 @@ public sealed class BenchResults
             {
                 yield return ("sweep_ratio_w32_b8 ≥ 1.3", small.Ratio.Median, small.Ratio.Median >= 1.3);
             }
+        }
+
+        if (SparseEmbedding is { } sparse)
+        {
+            yield return ("sparse_embedding_adam_speedup_vs_dense ≥ 5", sparse.AdamRatio.Median, sparse.AdamRatio.Median >= 5);
+        }
+
+        if (Word2Vec is { } w2v)
+        {
+            yield return ("word2vec_throughput_ratio_vs_gensim ≥ 0.5", w2v.Ratio ?? double.NaN, w2v.Ratio >= 0.5);
+            yield return ("word2vec_tag_probe ≥ 0.55", w2v.OurProbe.Accuracy, w2v.OurProbe.Accuracy >= 0.55);
+            var gap = w2v.GensimProbe is { } gp ? gp.Accuracy - w2v.OurProbe.Accuracy : double.NaN;
+            yield return ("word2vec_tag_probe_gap_vs_gensim ≤ 0.015", gap, gap <= 0.015);
         }
 
         if (Soaks is { Count: > 0 } s)
@@ -236,6 +254,29 @@ public sealed class BenchResults
             root["host_dropout_masks_step_ratio_spread"] = new JsonObject { ["mlp"] = Node(rnd.Mlp.Ratio), ["cnn"] = Node(rnd.Cnn.Ratio) };
             root["host_dropout_masks_share_of_step_mlp"] = rnd.Mlp.Share.Median;
             root["host_dropout_masks_share_of_step_cnn"] = rnd.Cnn.Share.Median;
+        }
+
+        if (SparseEmbedding is { } sparse)
+        {
+            root["sparse_embedding_sgd_speedup_vs_dense"] = sparse.SgdRatio.Median;
+            root["sparse_embedding_adam_speedup_vs_dense"] = sparse.AdamRatio.Median;
+            root["sparse_embedding_speedup_spread"] = new JsonObject { ["sgd"] = Node(sparse.SgdRatio), ["adam"] = Node(sparse.AdamRatio) };
+            root["sparse_embedding_steps_per_second"] = new JsonObject
+            {
+                ["sparse_sgd"] = Node(sparse.SparseSgd), ["dense_sgd"] = Node(sparse.DenseSgd), ["sparse_adam"] = Node(sparse.SparseAdam), ["dense_adam"] = Node(sparse.DenseAdam),
+            };
+            root["sparse_embedding_distinct_rows_per_batch"] = sparse.DistinctRows;
+        }
+
+        if (Word2Vec is { } w2v)
+        {
+            root["word2vec_throughput_ratio_vs_gensim"] = w2v.Ratio;
+            root["word2vec_words_per_second"] = new JsonObject { ["functional_nets"] = w2v.OursWordsPerSecond, ["gensim"] = w2v.GensimWordsPerSecond };
+            root["word2vec_tag_probe_accuracy"] = new JsonObject { ["functional_nets"] = w2v.OurProbe.Accuracy, ["gensim"] = w2v.GensimProbe?.Accuracy };
+            root["word2vec_tag_probe_majority_rate"] = w2v.OurProbe.MajorityRate;
+            root["word2vec_epochs"] = w2v.Epochs;
+            root["word2vec_torch_threads"] = w2v.Threads;
+            root["word2vec_gensim"] = w2v.GensimNote;
         }
 
         root["torchsharp_scalar_race_retries"] = TorchSharpScalarRace.Retries;

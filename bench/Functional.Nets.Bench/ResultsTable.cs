@@ -101,6 +101,20 @@ public static class ResultsTable
                 F(cnn.Ours, "F2"), F(cnn.Theirs, "F2"), F(cnn.Ratio, "F3"));
         }
 
+        if (r.SparseEmbedding is { } sp)
+        {
+            table.AddRow("(i) embedding 100,000×100 float32, batch 4,096: sparse SGD step vs dense, steps/s", F(sp.SparseSgd, "F1"), F(sp.DenseSgd, "F1"), F(sp.SgdRatio, "F2"));
+            table.AddRow("(i) the same with SparseAdam vs dense Adam, steps/s", F(sp.SparseAdam, "F1"), F(sp.DenseAdam, "F1"), F(sp.AdamRatio, "F2"));
+        }
+
+        if (r.Word2Vec is { } w2v)
+        {
+            table.AddRow(
+                string.Create(CultureInfo.InvariantCulture, $"(j) word2vec Brown, {w2v.Epochs} epoch(s), words/s (tag probe ours {w2v.OurProbe.Accuracy:P1}, gensim {(w2v.GensimProbe is { } gp ? gp.Accuracy.ToString("P1", CultureInfo.InvariantCulture) : "-")})"),
+                w2v.OursWordsPerSecond.ToString("N0", CultureInfo.InvariantCulture), w2v.GensimWordsPerSecond?.ToString("N0", CultureInfo.InvariantCulture) ?? Markup.Escape(w2v.GensimNote),
+                w2v.Ratio?.ToString("F3", CultureInfo.InvariantCulture) ?? "-");
+        }
+
         AnsiConsole.Write(table);
         foreach (var (bar, value, met) in r.Bars())
         {

@@ -51,6 +51,7 @@ internal static class BuiltInKinds
         LayerKind.Of<Dropout>("Dropout", r => new Dropout(r.Double("p", 0.5), r.Enum("kind", DropoutKind.Inverted)), (d, w) => w.Double("p", d.P).Enum("kind", d.Kind)),
         .. PoolingKinds.Layers,
         .. RecurrentKinds.Layers,
+        .. EmbeddingKinds.Layers,
         LayerKind.Of<DropConnect>(
             "DropConnect",
             r => new DropConnect(

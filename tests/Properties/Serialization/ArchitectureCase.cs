@@ -41,6 +41,7 @@ public static class ArchitectureCase
         new Rnn(3, 4, layers: 2, bidirectional: true, batchFirst: false, dropout: 0.1, bias: false, nonlinearity: RnnNonlinearity.ReLU),
         new Lstm(3, 4, layers: 3, dropout: 1.0 / 3),
         new Gru(3, 4, bidirectional: true, resetBeforeWeight: true),
+        new Embedding(7, 3, paddingIndex: 2, maxNorm: 1.5, frozen: true, weightInit: Initializer.Uniform(-0.5, 0.5)), new Embedding(4, 2),
     ];
 
     private static Gen<ModelSpec> Spec() =>
@@ -120,7 +121,13 @@ public static class ArchitectureCase
         from m in Fraction()
         from affine in Gen.Elements(true, false)
         from track in Gen.Elements(true, false)
-        select (Layer)new BatchNorm(f, m, 1e-5 + m * 1e-3, affine, track));
+        select (Layer)new BatchNorm(f, m, 1e-5 + m * 1e-3, affine, track),
+        from count in Gen.Choose(1, 9)
+        from dimension in Gen.Choose(1, 8)
+        from flags in Gen.Choose(0, 7)
+        from m in Fraction()
+        from w in Init()
+        select (Layer)new Embedding(count, dimension, (flags & 1) != 0 ? count - 1 : null, (flags & 2) != 0 ? 0.5 + m : null, (flags & 4) != 0, w));
 
     /// <summary>Doubles in [0, 1) with awkward decimal expansions (1/3, 0.1·k), to test shortest round-trip text.</summary>
     private static Gen<double> Fraction() =>

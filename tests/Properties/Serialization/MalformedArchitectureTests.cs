@@ -27,7 +27,7 @@ public sealed class MalformedArchitectureTests
         { Xor.Replace("\"outputs\": 2 },", "\"outputs\": 2 }", StringComparison.Ordinal), "$.layers[1]", 5, 5, "malformed JSON" },
 
         // Unknown layer type, with the nearest known one and the list.
-        { Xor.Replace("\"Sigmoid\" },", "\"Sigmod\" },", StringComparison.Ordinal), "$.layers[1].type", 5, 7, "unknown layer type 'Sigmod' (did you mean 'Sigmoid'?); known: AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm, Branches, Conv1d, Conv2d, ConvTranspose2d, Dense, DropConnect, Dropout, Dropout2d, ELU, EvalMode, Flatten, Gru, Identity" },
+        { Xor.Replace("\"Sigmoid\" },", "\"Sigmod\" },", StringComparison.Ordinal), "$.layers[1].type", 5, 7, "unknown layer type 'Sigmod' (did you mean 'Sigmoid'?); known: AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm, Branches, Conv1d, Conv2d, ConvTranspose2d, Dense, DropConnect, Dropout, Dropout2d, ELU, Embedding, EvalMode, Flatten, Gru, Identity" },
 
         // Misspelt field: the missing one is named, with the near miss.
         { Xor.Replace("\"inputs\": 2, \"outputs\": 1", "\"inputs\": 2, \"ouputs\": 1", StringComparison.Ordinal), "$.layers[2].ouputs", 6, 37, "Dense needs the field 'outputs' (found 'ouputs': misspelt?)" },
