@@ -11,7 +11,12 @@ namespace Functional.Nets.Torch;
 /// cross-backend check of that VJP meaningful.
 /// </summary>
 /// <param name="Forward">The forward: the inputs (on the backend's dtype and device) to a new output tensor.</param>
-public sealed record TorchForward(Func<IReadOnlyList<TorchTensor>, TorchTensor> Forward);
+public sealed record TorchForward(Func<IReadOnlyList<TorchTensor>, TorchTensor> Forward)
+{
+    /// <summary>The forward: the inputs (on the backend's dtype and device) to a new output tensor.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public Func<IReadOnlyList<TorchTensor>, TorchTensor> Forward { get; init => field = value ?? throw new ArgumentNullException(nameof(Forward)); } = Forward ?? throw new ArgumentNullException(nameof(Forward));
+}
 
 /// <summary>Attaches libtorch forwards to <see cref="CustomOp"/>s.</summary>
 public static class TorchCustomOp

@@ -37,6 +37,30 @@ public sealed record TraceNode(
     IReadOnlyList<double> Value,
     IReadOnlyList<double> Gradient)
 {
+    /// <summary>The leaf's name, the name given with <see cref="ReferenceBackend.Named"/>, or <c>v{Id}</c>.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Name { get; init => field = value ?? throw new ArgumentNullException(nameof(Name)); } = Name ?? throw new ArgumentNullException(nameof(Name));
+
+    /// <summary>The primitive's name (<c>MatMul</c>, <c>Sigmoid</c>); empty for leaves, <c>?</c> if unlabelled.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Primitive { get; init => field = value ?? throw new ArgumentNullException(nameof(Primitive)); } = Primitive ?? throw new ArgumentNullException(nameof(Primitive));
+
+    /// <summary>The forward function (<c>y = σ(x)</c>); empty for leaves.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Formula { get; init => field = value ?? throw new ArgumentNullException(nameof(Formula)); } = Formula ?? throw new ArgumentNullException(nameof(Formula));
+
+    /// <summary>The operands' ids, in order; −1 for an operand that is a constant (not on the tape).</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public IReadOnlyList<int> Operands { get; init => field = value ?? throw new ArgumentNullException(nameof(Operands)); } = Operands ?? throw new ArgumentNullException(nameof(Operands));
+
+    /// <summary>The value, row-major.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public IReadOnlyList<double> Value { get; init => field = value ?? throw new ArgumentNullException(nameof(Value)); } = Value ?? throw new ArgumentNullException(nameof(Value));
+
+    /// <summary>∂L/∂(this node), row-major: the sum of everything its consumers passed back.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public IReadOnlyList<double> Gradient { get; init => field = value ?? throw new ArgumentNullException(nameof(Gradient)); } = Gradient ?? throw new ArgumentNullException(nameof(Gradient));
+
     /// <summary>The local derivative in words (<c>∂y/∂x = y(1 − y)</c>); empty for leaves.</summary>
     public string Local { get; init; } = "";
 
@@ -48,14 +72,28 @@ public sealed record TraceNode(
 /// <param name="Operand">The receiving node's id.</param>
 /// <param name="Position">Which operand of the primitive it is (0 for the first).</param>
 /// <param name="Gradient">The product, before it is added to what the operand already received.</param>
-public sealed record TraceFlow(int Operand, int Position, IReadOnlyList<double> Gradient);
+public sealed record TraceFlow(int Operand, int Position, IReadOnlyList<double> Gradient)
+{
+    /// <summary>The product, before it is added to what the operand already received.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public IReadOnlyList<double> Gradient { get; init => field = value ?? throw new ArgumentNullException(nameof(Gradient)); } = Gradient ?? throw new ArgumentNullException(nameof(Gradient));
+}
 
 /// <summary>One step of the backward pass: a node's VJP applied to the gradient that reached it.</summary>
 /// <param name="Order">1 for the first step (the output), in the order the steps ran.</param>
 /// <param name="Node">The node's id.</param>
 /// <param name="Incoming">ȳ = ∂L/∂y, the gradient that reached the node.</param>
 /// <param name="Outgoing">The products passed to the operands on the tape.</param>
-public sealed record TraceStep(int Order, int Node, IReadOnlyList<double> Incoming, IReadOnlyList<TraceFlow> Outgoing);
+public sealed record TraceStep(int Order, int Node, IReadOnlyList<double> Incoming, IReadOnlyList<TraceFlow> Outgoing)
+{
+    /// <summary>ȳ = ∂L/∂y, the gradient that reached the node.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public IReadOnlyList<double> Incoming { get; init => field = value ?? throw new ArgumentNullException(nameof(Incoming)); } = Incoming ?? throw new ArgumentNullException(nameof(Incoming));
+
+    /// <summary>The products passed to the operands on the tape.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public IReadOnlyList<TraceFlow> Outgoing { get; init => field = value ?? throw new ArgumentNullException(nameof(Outgoing)); } = Outgoing ?? throw new ArgumentNullException(nameof(Outgoing));
+}
 
 /// <summary>
 /// A traced forward and backward pass on the Reference backend (<see cref="ReferenceBackend.Trace"/>):

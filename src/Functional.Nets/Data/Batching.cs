@@ -26,7 +26,9 @@ public sealed record Batch : IDisposable
     /// <param name="Indices">The positions of the B samples in the dataset.</param>
     public Batch(Tensor Inputs, Tensor Targets, IReadOnlyList<int>? Labels, int[] Indices)
     {
+        ArgumentNullException.ThrowIfNull(Inputs);
         ArgumentNullException.ThrowIfNull(Targets);
+        ArgumentNullException.ThrowIfNull(Indices);
         this.Inputs = Inputs;
         targets = Targets;
         this.Labels = Labels;
@@ -38,12 +40,14 @@ public sealed record Batch : IDisposable
     /// <param name="indices">The positions of the B samples in the dataset.</param>
     public Batch(Tensor inputs, int[] indices)
     {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(indices);
         Inputs = inputs;
         Indices = indices;
     }
 
     /// <summary>Inputs [B, ...].</summary>
-    public Tensor Inputs { get; init; }
+    public Tensor Inputs { get; init => field = value ?? throw new ArgumentNullException(nameof(Inputs)); }
 
     /// <summary>Targets [B, ...].</summary>
     /// <exception cref="InvalidOperationException">The batch has no targets (its dataset has inputs only); the message says how to give it some.</exception>
@@ -61,7 +65,7 @@ public sealed record Batch : IDisposable
     public IReadOnlyList<int>? Labels { get; init; }
 
     /// <summary>The positions of the B samples in the dataset.</summary>
-    public int[] Indices { get; init; }
+    public int[] Indices { get; init => field = value ?? throw new ArgumentNullException(nameof(Indices)); }
 
     /// <summary>The number of samples B.</summary>
     public int Count => Indices.Length;

@@ -9,7 +9,16 @@ namespace Functional.Nets;
 /// <param name="Rows">Rows per image (28 for MNIST).</param>
 /// <param name="Columns">Columns per image (28 for MNIST).</param>
 /// <param name="Pixels">N·rows·columns bytes, row-major (image, row, column).</param>
-public sealed record IdxImages(string Path, int Count, int Rows, int Columns, byte[] Pixels);
+public sealed record IdxImages(string Path, int Count, int Rows, int Columns, byte[] Pixels)
+{
+    /// <summary>The file they were read from.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Path { get; init => field = value ?? throw new ArgumentNullException(nameof(Path)); } = Path ?? throw new ArgumentNullException(nameof(Path));
+
+    /// <summary>N·rows·columns bytes, row-major (image, row, column).</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public byte[] Pixels { get; init => field = value ?? throw new ArgumentNullException(nameof(Pixels)); } = Pixels ?? throw new ArgumentNullException(nameof(Pixels));
+}
 
 /// <summary>Raised when an IDX file is malformed; the message names the file and what was expected and found.</summary>
 public sealed class IdxFormatException : Exception

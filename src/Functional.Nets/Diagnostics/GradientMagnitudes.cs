@@ -8,7 +8,16 @@ namespace Functional.Nets.Diagnostics;
 /// <param name="Description">The layer's description when the model was given (<c>Dense(841→100)</c>), else the prefix.</param>
 /// <param name="Count">The number of gradient entries averaged.</param>
 /// <param name="MeanAbsolute">mean |∂L/∂W| over those entries.</param>
-public sealed record LayerGradient(string Layer, string Description, long Count, double MeanAbsolute);
+public sealed record LayerGradient(string Layer, string Description, long Count, double MeanAbsolute)
+{
+    /// <summary>The layer's prefix in parameter names (<c>0</c>, <c>2</c>, <c>1.0</c>).</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Layer { get; init => field = value ?? throw new ArgumentNullException(nameof(Layer)); } = Layer ?? throw new ArgumentNullException(nameof(Layer));
+
+    /// <summary>The layer's description when the model was given (<c>Dense(841→100)</c>), else the prefix.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Description { get; init => field = value ?? throw new ArgumentNullException(nameof(Description)); } = Description ?? throw new ArgumentNullException(nameof(Description));
+}
 
 /// <summary>
 /// Per-layer gradient magnitude, mean |∂L/∂W|, the quantity that shows vanishing gradients: in a deep

@@ -204,7 +204,7 @@ internal static class FiniteDifferences
     /// side along each one-sided step). A kink when the one-sided slopes differ by more than 2τ and a lies between
     /// them (within τ), i.e. the residuals straddle zero; τ = atol + rtol·max(|F|, |B|).
     /// </summary>
-    private static bool IsKink(double residualForward, double residualBackward, double forward, double backward, GradCheckOptions options)
+    internal static bool IsKink(double residualForward, double residualBackward, double forward, double backward, GradCheckOptions options)
     {
         var tau = options.Atol + options.Rtol * Math.Max(Math.Abs(forward), Math.Abs(backward));
         var lo = Math.Min(residualForward, residualBackward);

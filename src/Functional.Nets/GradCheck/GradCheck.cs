@@ -69,6 +69,19 @@ public static class GradCheck
         gradients.Dispose();
 
         var names = parameters.Names.ToArray();
+        if (options.Mode == GradCheckMode.Fast)
+        {
+            // Directions and moved points leaf by leaf on the backend, no host copy of θ (DirectionalCheck's remarks).
+            double EvaluateMoved(Tensor?[] moved) =>
+                loss(parameters.Map((name, t) => moved[Array.IndexOf(names, name)] ?? t)).Item();
+
+            var directional = DirectionalCheck.Run(parameters, grads, f0, EvaluateMoved, Rounding(backend.DType), options);
+            return new GradCheckReport(subject ?? DescribeParameters(parameters), backend.ToString(), f0, options, directional, stopwatch.Elapsed)
+            {
+                DifferenceNoise = UnitRoundoff(backend.DType) * Math.Abs(f0) / options.Eps,
+            };
+        }
+
         var shapes = parameters.Values.Select(t => t.Shape).ToArray();
         var theta = parameters.Values.Select(t => t.ToArray()).ToArray();
         double Evaluate(double[]?[] point)

@@ -48,6 +48,18 @@ public sealed record GradCheckRow(
     double Expected,
     IReadOnlyList<int> KinkIndices)
 {
+    /// <summary>The leaf's name (<c>0.weight</c>), <c>input</c>/<c>input1</c> for an op, or <c>(all)</c> for directions spanning every leaf.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Leaf { get; init => field = value ?? throw new ArgumentNullException(nameof(Leaf)); } = Leaf ?? throw new ArgumentNullException(nameof(Leaf));
+
+    /// <summary>The comparison in words: <c>central differences</c>, <c>directional derivatives</c>, or the other backend.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Against { get; init => field = value ?? throw new ArgumentNullException(nameof(Against)); } = Against ?? throw new ArgumentNullException(nameof(Against));
+
+    /// <summary>The entries (or directions) reported as kinks.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public IReadOnlyList<int> KinkIndices { get; init => field = value ?? throw new ArgumentNullException(nameof(KinkIndices)); } = KinkIndices ?? throw new ArgumentNullException(nameof(KinkIndices));
+
     /// <summary>Whether no checked entry failed (kinks do not fail a row).</summary>
     public bool Passed => Failures == 0;
 

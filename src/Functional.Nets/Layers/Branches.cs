@@ -31,7 +31,7 @@ public sealed class Branches : Layer
     }
 
     /// <summary>Creates the block from any sequence of branches.</summary>
-    public Branches(Join join, IEnumerable<Layer> branches) : this(join, branches.ToArray())
+    public Branches(Join join, IEnumerable<Layer> branches) : this(join, (branches ?? throw new ArgumentNullException(nameof(branches))).ToArray())
     {
     }
 
@@ -127,4 +127,13 @@ public sealed class Branches : Layer
 /// <summary>What <see cref="Branches.ApplyBranches"/> returns.</summary>
 /// <param name="Outputs">Branch i's output at position i.</param>
 /// <param name="State">The new state of every branch, under <c>i.*</c>.</param>
-public sealed record BranchOutputs(IReadOnlyList<Tensor> Outputs, TensorTree State);
+public sealed record BranchOutputs(IReadOnlyList<Tensor> Outputs, TensorTree State)
+{
+    /// <summary>Branch i's output at position i.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public IReadOnlyList<Tensor> Outputs { get; init => field = value ?? throw new ArgumentNullException(nameof(Outputs)); } = Outputs ?? throw new ArgumentNullException(nameof(Outputs));
+
+    /// <summary>The new state of every branch, under <c>i.*</c>.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public TensorTree State { get; init => field = value ?? throw new ArgumentNullException(nameof(State)); } = State ?? throw new ArgumentNullException(nameof(State));
+}

@@ -93,4 +93,17 @@ public abstract class Cell
 /// <param name="Output">y_t [N, OutputSize].</param>
 /// <param name="Carry">The carry for the next step.</param>
 /// <param name="State">The cell's new state (running statistics; empty for most cells).</param>
-public sealed record CellStep(Tensor Output, TensorTree Carry, TensorTree State);
+public sealed record CellStep(Tensor Output, TensorTree Carry, TensorTree State)
+{
+    /// <summary>y_t [N, OutputSize].</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public Tensor Output { get; init => field = value ?? throw new ArgumentNullException(nameof(Output)); } = Output ?? throw new ArgumentNullException(nameof(Output));
+
+    /// <summary>The carry for the next step.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public TensorTree Carry { get; init => field = value ?? throw new ArgumentNullException(nameof(Carry)); } = Carry ?? throw new ArgumentNullException(nameof(Carry));
+
+    /// <summary>The cell's new state (running statistics; empty for most cells).</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public TensorTree State { get; init => field = value ?? throw new ArgumentNullException(nameof(State)); } = State ?? throw new ArgumentNullException(nameof(State));
+}

@@ -280,4 +280,13 @@ public abstract class RecurrentLayer : Layer
 /// <param name="Outputs">The last layer's outputs [N, T, D·H] (batch first) or [T, N, D·H], both directions concatenated, zero at padded steps.</param>
 /// <param name="Hidden">h_n [L·D, N, H]: the final h of every layer and direction (the forward one after its last valid step, the backward one after t = 0).</param>
 /// <param name="Cell">c_n [L·D, N, H] for an LSTM; null otherwise.</param>
-public sealed record RecurrentResult(Tensor Outputs, Tensor Hidden, Tensor? Cell);
+public sealed record RecurrentResult(Tensor Outputs, Tensor Hidden, Tensor? Cell)
+{
+    /// <summary>The last layer's outputs [N, T, D·H] (batch first) or [T, N, D·H], both directions concatenated, zero at padded steps.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public Tensor Outputs { get; init => field = value ?? throw new ArgumentNullException(nameof(Outputs)); } = Outputs ?? throw new ArgumentNullException(nameof(Outputs));
+
+    /// <summary>h_n [L·D, N, H]: the final h of every layer and direction (the forward one after its last valid step, the backward one after t = 0).</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public Tensor Hidden { get; init => field = value ?? throw new ArgumentNullException(nameof(Hidden)); } = Hidden ?? throw new ArgumentNullException(nameof(Hidden));
+}

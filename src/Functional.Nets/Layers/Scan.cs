@@ -166,4 +166,17 @@ public sealed class Scan : Layer
 /// <param name="Outputs">The cell's outputs [N, T, H], output t at index t in both directions.</param>
 /// <param name="Carry">The carry after the last step read (t = T − 1 forward, t = 0 reversed).</param>
 /// <param name="State">The cell's state after the last step.</param>
-public sealed record ScanResult(Tensor Outputs, TensorTree Carry, TensorTree State);
+public sealed record ScanResult(Tensor Outputs, TensorTree Carry, TensorTree State)
+{
+    /// <summary>The cell's outputs [N, T, H], output t at index t in both directions.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public Tensor Outputs { get; init => field = value ?? throw new ArgumentNullException(nameof(Outputs)); } = Outputs ?? throw new ArgumentNullException(nameof(Outputs));
+
+    /// <summary>The carry after the last step read (t = T − 1 forward, t = 0 reversed).</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public TensorTree Carry { get; init => field = value ?? throw new ArgumentNullException(nameof(Carry)); } = Carry ?? throw new ArgumentNullException(nameof(Carry));
+
+    /// <summary>The cell's state after the last step.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public TensorTree State { get; init => field = value ?? throw new ArgumentNullException(nameof(State)); } = State ?? throw new ArgumentNullException(nameof(State));
+}

@@ -21,7 +21,7 @@ public sealed class Sequential : Layer
     }
 
     /// <summary>Creates the chain from any sequence of layers.</summary>
-    public Sequential(IEnumerable<Layer> layers) : this(layers.ToArray())
+    public Sequential(IEnumerable<Layer> layers) : this((layers ?? throw new ArgumentNullException(nameof(layers))).ToArray())
     {
     }
 

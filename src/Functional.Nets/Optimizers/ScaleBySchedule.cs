@@ -6,6 +6,8 @@ public sealed class ScaleBySchedule : Optimizer
     /// <summary>Creates the transformation with learning-rate schedule <paramref name="schedule"/>.</summary>
     public ScaleBySchedule(Schedule schedule, string description = "schedule")
     {
+        ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentNullException.ThrowIfNull(description);
         Schedule = schedule;
         Description = description;
     }

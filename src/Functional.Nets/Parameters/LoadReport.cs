@@ -5,6 +5,10 @@ namespace Functional.Nets;
 /// <param name="Shape">Its shape.</param>
 public sealed record LeafShape(string Name, Shape Shape)
 {
+    /// <summary>The leaf name.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Name { get; init => field = value ?? throw new ArgumentNullException(nameof(Name)); } = Name ?? throw new ArgumentNullException(nameof(Name));
+
     /// <summary>Formats as <c>0.weight [3, 2]</c>.</summary>
     public override string ToString() => $"{Name} {Shape}";
 }
@@ -15,6 +19,10 @@ public sealed record LeafShape(string Name, Shape Shape)
 /// <param name="Actual">The source's shape (the checkpoint's or the given weights').</param>
 public sealed record ShapeMismatch(string Name, Shape Expected, Shape Actual)
 {
+    /// <summary>The leaf name in the target.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Name { get; init => field = value ?? throw new ArgumentNullException(nameof(Name)); } = Name ?? throw new ArgumentNullException(nameof(Name));
+
     /// <summary>Formats as <c>0.weight (expected [3, 2], got [2, 3])</c>.</summary>
     public override string ToString() => $"{Name} (expected {Expected}, got {Actual})";
 }
@@ -35,6 +43,10 @@ public sealed class LoadReport
     /// <summary>Creates a report from its four lists.</summary>
     public LoadReport(IReadOnlyList<string> matched, IReadOnlyList<LeafShape> missing, IReadOnlyList<LeafShape> unexpected, IReadOnlyList<ShapeMismatch> shapeMismatched)
     {
+        ArgumentNullException.ThrowIfNull(matched);
+        ArgumentNullException.ThrowIfNull(missing);
+        ArgumentNullException.ThrowIfNull(unexpected);
+        ArgumentNullException.ThrowIfNull(shapeMismatched);
         Matched = matched;
         Missing = missing;
         Unexpected = unexpected;

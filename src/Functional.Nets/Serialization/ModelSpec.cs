@@ -32,6 +32,10 @@ public enum ModelLoss
 /// <param name="Description">The root field <c>"description"</c>, free text.</param>
 public sealed record ModelSpec(Layer Model, ModelLoss? Loss = null, Shape? Input = null, string? Description = null)
 {
+    /// <summary>The model.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public Layer Model { get; init => field = value ?? throw new ArgumentNullException(nameof(Model)); } = Model ?? throw new ArgumentNullException(nameof(Model));
+
     /// <summary>
     /// The shape of one example: <see cref="Input"/> when given, else the input width of the first
     /// <see cref="Dense"/> layer met before any layer whose input width is unknown.

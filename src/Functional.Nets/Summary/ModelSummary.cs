@@ -9,7 +9,16 @@ namespace Functional.Nets;
 /// <param name="Layer">The layer's description.</param>
 /// <param name="OutputShape">The output shape for the summarized input.</param>
 /// <param name="Parameters">Parameters the layer holds, its children's included.</param>
-public sealed record SummaryRow(string Path, int Depth, string Layer, Shape OutputShape, long Parameters);
+public sealed record SummaryRow(string Path, int Depth, string Layer, Shape OutputShape, long Parameters)
+{
+    /// <summary>Position in the model, as in parameter names (<c>1.0</c>); empty for the root.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Path { get; init => field = value ?? throw new ArgumentNullException(nameof(Path)); } = Path ?? throw new ArgumentNullException(nameof(Path));
+
+    /// <summary>The layer's description.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Layer { get; init => field = value ?? throw new ArgumentNullException(nameof(Layer)); } = Layer ?? throw new ArgumentNullException(nameof(Layer));
+}
 
 /// <summary>
 /// A Keras/torchinfo-style summary: each layer with its output shape and parameter count, and the

@@ -16,6 +16,9 @@ public sealed class FormulaAttribute : Attribute
     /// <param name="vjp">One product per operand, e.g. <c>x̄ = ȳ ⊙ y(1 − y)</c>.</param>
     public FormulaAttribute(string forward, string local, params string[] vjp)
     {
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(local);
+        ArgumentNullException.ThrowIfNull(vjp);
         Forward = forward;
         Local = local;
         Vjp = vjp;
@@ -44,6 +47,22 @@ public sealed class FormulaAttribute : Attribute
 /// <param name="IsElementwise">Whether the Jacobian is diagonal (x̄ = ȳ ⊙ f′(x)), so a trace can print f′(x).</param>
 public sealed partial record Primitive(string Name, string Forward, string Local, IReadOnlyList<string> Vjp, bool IsElementwise = false)
 {
+    /// <summary>The label, e.g. <c>Sigmoid</c> or <c>MatMul</c>.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Name { get; init => field = value ?? throw new ArgumentNullException(nameof(Name)); } = Name ?? throw new ArgumentNullException(nameof(Name));
+
+    /// <summary>The forward function.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Forward { get; init => field = value ?? throw new ArgumentNullException(nameof(Forward)); } = Forward ?? throw new ArgumentNullException(nameof(Forward));
+
+    /// <summary>The local derivative (or a description of the Jacobian).</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Local { get; init => field = value ?? throw new ArgumentNullException(nameof(Local)); } = Local ?? throw new ArgumentNullException(nameof(Local));
+
+    /// <summary>One vector-Jacobian product per differentiable operand.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public IReadOnlyList<string> Vjp { get; init => field = value ?? throw new ArgumentNullException(nameof(Vjp)); } = Vjp ?? throw new ArgumentNullException(nameof(Vjp));
+
     private static readonly Primitive[] Unaries = Declared<UnaryOp>(elementwise: true);
     private static readonly Primitive[] Binaries = Declared<BinaryOp>(elementwise: false);
     private static readonly Primitive[] Comparisons = Declared<CompareOp>(elementwise: false);

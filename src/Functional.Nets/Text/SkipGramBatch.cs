@@ -11,6 +11,14 @@ namespace Functional.Nets;
 /// <param name="WordsRead">Corpus words read in this epoch so far (before subsampling).</param>
 public sealed record SkipGramBatch(long[] Centres, long[] Outputs, int Negatives, double Progress, long WordsRead)
 {
+    /// <summary>The centre words [Count].</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public long[] Centres { get; init => field = value ?? throw new ArgumentNullException(nameof(Centres)); } = Centres ?? throw new ArgumentNullException(nameof(Centres));
+
+    /// <summary>Per triple, the context word then its negatives: [Count, 1 + Negatives], row-major.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public long[] Outputs { get; init => field = value ?? throw new ArgumentNullException(nameof(Outputs)); } = Outputs ?? throw new ArgumentNullException(nameof(Outputs));
+
     /// <summary>The number of triples.</summary>
     public int Count => Centres.Length;
 }

@@ -16,7 +16,12 @@ public static class TagProbe
     /// <param name="MajorityTag">That class.</param>
     /// <param name="Words">The words probed (both halves).</param>
     /// <param name="Classes">The number of distinct classes among them.</param>
-    public sealed record Result(double Accuracy, double MajorityRate, string MajorityTag, int Words, int Classes);
+    public sealed record Result(double Accuracy, double MajorityRate, string MajorityTag, int Words, int Classes)
+    {
+        /// <summary>The reference half's most common class.</summary>
+        /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+        public string MajorityTag { get; init => field = value ?? throw new ArgumentNullException(nameof(MajorityTag)); } = MajorityTag ?? throw new ArgumentNullException(nameof(MajorityTag));
+    }
 
     /// <summary>Runs the probe on <paramref name="vectors"/>.</summary>
     public static Result Run(WordVectors vectors, IReadOnlyDictionary<string, (string Tag, int Occurrences)> tags, Key key, int neighbours = 10, int minOccurrences = 5)

@@ -28,6 +28,10 @@ public sealed record FitProgress(
     EpochProgress? Current,
     TimeSpan Elapsed)
 {
+    /// <summary>Every completed epoch's metrics, in order.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public IReadOnlyList<EpochMetrics> Epochs { get; init => field = value ?? throw new ArgumentNullException(nameof(Epochs)); } = Epochs ?? throw new ArgumentNullException(nameof(Epochs));
+
     /// <summary>
     /// The differences between the settings this progress was recorded under and those of a new run, one phrase each
     /// (<c>batch size 64 then, 128 now</c>); empty where a resume continues the same run.
@@ -225,10 +229,20 @@ public sealed record FitProgress(
 /// <param name="Correct">Correctly classified samples among them, when the data has labels.</param>
 /// <param name="Seconds">Training time of the epoch so far.</param>
 /// <param name="Scalars">Σ value × batch size of every named step scalar, in order of first appearance.</param>
-public sealed record EpochProgress(int Epoch, int Batches, double LossSum, int Samples, int? Correct, double Seconds, IReadOnlyList<ScalarSum> Scalars);
+public sealed record EpochProgress(int Epoch, int Batches, double LossSum, int Samples, int? Correct, double Seconds, IReadOnlyList<ScalarSum> Scalars)
+{
+    /// <summary>Σ value × batch size of every named step scalar, in order of first appearance.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public IReadOnlyList<ScalarSum> Scalars { get; init => field = value ?? throw new ArgumentNullException(nameof(Scalars)); } = Scalars ?? throw new ArgumentNullException(nameof(Scalars));
+}
 
 /// <summary>The running sum of one named step scalar over an epoch in progress.</summary>
 /// <param name="Name">The scalar's name (<see cref="StepMetrics.Scalars"/>).</param>
 /// <param name="Sum">Σ value × batch size.</param>
 /// <param name="Samples">Samples in the batches that reported it.</param>
-public sealed record ScalarSum(string Name, double Sum, int Samples);
+public sealed record ScalarSum(string Name, double Sum, int Samples)
+{
+    /// <summary>The scalar's name (<see cref="StepMetrics.Scalars"/>).</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Name { get; init => field = value ?? throw new ArgumentNullException(nameof(Name)); } = Name ?? throw new ArgumentNullException(nameof(Name));
+}

@@ -30,6 +30,10 @@ public delegate ObjectiveResult Objective(TensorTree parameters, TensorTree stat
 /// <param name="Value">The value on this batch.</param>
 public sealed record Metric(string Name, double Value)
 {
+    /// <summary>The name, e.g. <c>accuracy</c>; <see cref="MultiPartTrainer"/> prefixes the update's label.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Name { get; init => field = value ?? throw new ArgumentNullException(nameof(Name)); } = Name ?? throw new ArgumentNullException(nameof(Name));
+
     /// <summary>
     /// The name of the count of correctly classified samples: a metric of this name (unprefixed) is reported as
     /// <see cref="StepMetrics.Correct"/>, so accuracy shows in progress displays and in <see cref="History"/>.

@@ -18,4 +18,17 @@ public delegate ChunkResult RecurrentModel(TensorTree parameters, TensorTree sta
 /// <param name="Output">The output over the chunk.</param>
 /// <param name="Carry">The carry after the chunk's last step.</param>
 /// <param name="State">The new layer state.</param>
-public sealed record ChunkResult(Tensor Output, TensorTree Carry, TensorTree State);
+public sealed record ChunkResult(Tensor Output, TensorTree Carry, TensorTree State)
+{
+    /// <summary>The output over the chunk.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public Tensor Output { get; init => field = value ?? throw new ArgumentNullException(nameof(Output)); } = Output ?? throw new ArgumentNullException(nameof(Output));
+
+    /// <summary>The carry after the chunk's last step.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public TensorTree Carry { get; init => field = value ?? throw new ArgumentNullException(nameof(Carry)); } = Carry ?? throw new ArgumentNullException(nameof(Carry));
+
+    /// <summary>The new layer state.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public TensorTree State { get; init => field = value ?? throw new ArgumentNullException(nameof(State)); } = State ?? throw new ArgumentNullException(nameof(State));
+}

@@ -22,6 +22,26 @@ namespace Functional.Nets;
 /// </code></example>
 public sealed record TrainPart(string Name, TensorTree Parameters, TensorTree LayerState, Optimizer Optimizer, TensorTree OptimizerState)
 {
+    /// <summary>The part's name: letters, digits, '_' or '-' (no '.', which separates it from its leaves in nested trees and checkpoints).</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public string Name { get; init => field = value ?? throw new ArgumentNullException(nameof(Name)); } = Name ?? throw new ArgumentNullException(nameof(Name));
+
+    /// <summary>The part's parameters.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public TensorTree Parameters { get; init => field = value ?? throw new ArgumentNullException(nameof(Parameters)); } = Parameters ?? throw new ArgumentNullException(nameof(Parameters));
+
+    /// <summary>The part's layer state (empty for stateless models).</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public TensorTree LayerState { get; init => field = value ?? throw new ArgumentNullException(nameof(LayerState)); } = LayerState ?? throw new ArgumentNullException(nameof(LayerState));
+
+    /// <summary>The optimizer of this part.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public Optimizer Optimizer { get; init => field = value ?? throw new ArgumentNullException(nameof(Optimizer)); } = Optimizer ?? throw new ArgumentNullException(nameof(Optimizer));
+
+    /// <summary>That optimizer's state (of the <see cref="TrainableParameters"/> only, when some are <see cref="Frozen"/>).</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public TensorTree OptimizerState { get; init => field = value ?? throw new ArgumentNullException(nameof(OptimizerState)); } = OptimizerState ?? throw new ArgumentNullException(nameof(OptimizerState));
+
     /// <summary>
     /// Which parameter leaves (by name, e.g. <c>0.weight</c>) are frozen; null when none is. Set it with
     /// <see cref="Freeze(Func{string, bool})"/>, which also makes the optimizer state fit the trainable leaves.

@@ -15,6 +15,18 @@ namespace Functional.Nets;
 /// <param name="Key">The run's base key.</param>
 public sealed record TrainState(TensorTree Parameters, TensorTree LayerState, TensorTree OptimizerState, long Step, Key Key)
 {
+    /// <summary>The model's parameters.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public TensorTree Parameters { get; init => field = value ?? throw new ArgumentNullException(nameof(Parameters)); } = Parameters ?? throw new ArgumentNullException(nameof(Parameters));
+
+    /// <summary>The model's state (empty for stateless models).</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public TensorTree LayerState { get; init => field = value ?? throw new ArgumentNullException(nameof(LayerState)); } = LayerState ?? throw new ArgumentNullException(nameof(LayerState));
+
+    /// <summary>The optimizer's state.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (by the constructor or <c>with</c>).</exception>
+    public TensorTree OptimizerState { get; init => field = value ?? throw new ArgumentNullException(nameof(OptimizerState)); } = OptimizerState ?? throw new ArgumentNullException(nameof(OptimizerState));
+
     /// <summary>A fresh run: parameters and state from <paramref name="model"/>, optimizer state from <paramref name="optimizer"/>.</summary>
     public static TrainState Create(Layer model, Optimizer optimizer, Key key, Backend backend)
     {
