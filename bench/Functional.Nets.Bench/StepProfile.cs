@@ -45,6 +45,48 @@ public static class StepProfile
         }
 
         Console.WriteLine($"MLP 784-{width}-{width}-10, batch {batchSize}, load {ResidentMemory.LoadAverage()}");
+        // Managed bytes allocated per call on this thread (after warm-up): what the garbage collector has to collect per step.
+        long Allocated(Action op, int calls = 200)
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                op();
+            }
+
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < calls; i++)
+            {
+                op();
+            }
+
+            return (GC.GetAllocatedBytesForCurrentThread() - before) / calls;
+        }
+
+        // TorchSharp tensor handles created per call (each one a native call and a native free): a count the load cannot change.
+        double Handles(Action op, int calls = 100)
+        {
+            op();
+            var stats = TorchSharp.DisposeScopeManager.Statistics.TensorStatistics;
+            var before = stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount;
+            for (var i = 0; i < calls; i++)
+            {
+                op();
+            }
+
+            return (double)(stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount - before) / calls;
+        }
+
+        Console.WriteLine($"tensor handles per step: ours {Handles(OurStep)}, TorchSharp {Handles(() => peer.Step(TorchBackend.ToTorch(batch.Inputs), classes))}");
+        Console.WriteLine($"tensor handles per forward + backward: ours {Handles(() => { using var scope = backend.Scope(); Grad.ValueAndGrad(p => Losses.SoftmaxCrossEntropy(model.Apply(p, batch.Inputs), batch.Targets), parameters); })}, TorchSharp {Handles(() => peer.ForwardBackward(TorchBackend.ToTorch(batch.Inputs), classes))}");
+        Console.WriteLine($"tensor handles per ValueAndGrad of a trivial f: {Handles(() => { using var scope = backend.Scope(); Grad.ValueAndGrad(p => p[0].Value.Sum(), parameters); })}");
+        Console.WriteLine($"tensor handles per forward (model and loss): ours {Handles(() => { using var scope = backend.Scope(); Losses.SoftmaxCrossEntropy(model.Apply(parameters, batch.Inputs), batch.Targets).Item(); })}");
+        Console.WriteLine($"tensor handles per optimizer step: ours pure {Handles(() => { using var scope = backend.Scope(); adam.Step(gradients, optimizerState, parameters); })}, torch.optim {Handles(peer.OptimizerStep)}");
+        Console.WriteLine($"managed bytes per step: ours {Allocated(OurStep)}, TorchSharp {Allocated(() => peer.Step(TorchBackend.ToTorch(batch.Inputs), classes))}");
+        Console.WriteLine($"managed bytes per ValueAndGrad of a trivial f (sum of one leaf): {Allocated(() => { using var scope = backend.Scope(); Grad.ValueAndGrad(p => p[0].Value.Sum(), parameters); })}");
+        Console.WriteLine($"managed bytes per forward (model and loss, no recording): {Allocated(() => { using var scope = backend.Scope(); Losses.SoftmaxCrossEntropy(model.Apply(parameters, batch.Inputs), batch.Targets).Item(); })}");
+        Console.WriteLine($"managed bytes per model forward alone: {Allocated(() => { using var scope = backend.Scope(); model.Apply(parameters, batch.Inputs); })}");
+        Console.WriteLine($"managed bytes per pure optimizer step: {Allocated(() => { using var scope = backend.Scope(); adam.Step(gradients, optimizerState, parameters); })}");
+        Console.WriteLine($"managed bytes per forward + backward: ours {Allocated(() => { using var scope = backend.Scope(); Grad.ValueAndGrad(p => Losses.SoftmaxCrossEntropy(model.Apply(p, batch.Inputs), batch.Targets), parameters); })}, TorchSharp {Allocated(() => peer.ForwardBackward(TorchBackend.ToTorch(batch.Inputs), classes))}");
         Phase("whole step (Trainer.Step, donating)", OurStep, () => peer.Step(TorchBackend.ToTorch(batch.Inputs), classes));
         Phase("forward + backward", () =>
         {

@@ -88,10 +88,11 @@ public sealed partial class TorchBackend
 
             // The gradient leaves as slices of one flat buffer (one copy, ~1 µs per 10,000 float32 entries here), so that
             // the optimizer's update runs once over it (see IFlatBuffers) instead of once per leaf.
+            // A rank-1 gradient (a bias) enters cat as it is: a reshape would be one more handle made and released per leaf.
             var flat = new TorchTensor[count];
             for (var i = 0; i < count; i++)
             {
-                flat[i] = gradients[i].reshape(-1);
+                flat[i] = gradients[i].Dimensions == 1 ? gradients[i] : gradients[i].reshape(-1);
             }
 
             flatGradient = torch.cat(flat, 0);
