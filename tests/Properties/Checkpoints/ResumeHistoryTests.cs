@@ -61,13 +61,9 @@ public sealed class ResumeHistoryTests
     [Fact]
     public void A_resume_under_other_settings_is_refused_saying_what_differs()
     {
-        var backend = BackendCombinations.Resolve(BackendCombinations.Reference);
         using var dir = new ScratchDirectory();
-        var (trainer, initial, data, _) = Setup(backend, Samples);
-        var options = new FitOptions { Epochs = Epochs, BatchSize = BatchSize };
-        var saver = new CheckpointEverySteps(4, dir.File("step-{step}.safetensors"));
-        trainer.Fit(initial, data, options, null, saver);
-        var loaded = Checkpoint.Load(saver.PathFor(4), backend);
+        var (backend, trainer, data, options, path) = SavedAtStep4(dir);
+        var loaded = Checkpoint.Load(path, backend);
 
         var batch = Assert.Throws<ArgumentException>(() => trainer.Fit(loaded, data, options with { BatchSize = 8 }));
         Assert.Contains("step 4", batch.Message, StringComparison.Ordinal);
@@ -89,13 +85,9 @@ public sealed class ResumeHistoryTests
     [Fact]
     public void A_record_of_another_step_is_refused()
     {
-        var backend = BackendCombinations.Resolve(BackendCombinations.Reference);
         using var dir = new ScratchDirectory();
-        var (trainer, initial, data, _) = Setup(backend, Samples);
-        var options = new FitOptions { Epochs = Epochs, BatchSize = BatchSize };
-        var saver = new CheckpointEverySteps(4, dir.File("step-{step}.safetensors"));
-        trainer.Fit(initial, data, options, null, saver);
-        var loaded = Checkpoint.Load(saver.PathFor(4), backend);
+        var (backend, trainer, data, options, path) = SavedAtStep4(dir);
+        var loaded = Checkpoint.Load(path, backend);
 
         var e = Assert.Throws<ArgumentException>(() => trainer.Fit(loaded with { Step = 5 }, data, options));
         Assert.Contains("step 5 means 1 completed epochs and 2 batches", e.Message, StringComparison.Ordinal);
@@ -106,12 +98,8 @@ public sealed class ResumeHistoryTests
     [Fact]
     public void A_damaged_record_names_the_file_and_the_field()
     {
-        var backend = BackendCombinations.Resolve(BackendCombinations.Reference);
         using var dir = new ScratchDirectory();
-        var (trainer, initial, data, _) = Setup(backend, Samples);
-        var saver = new CheckpointEverySteps(4, dir.File("step-{step}.safetensors"));
-        trainer.Fit(initial, data, new FitOptions { Epochs = Epochs, BatchSize = BatchSize }, null, saver);
-        var path = saver.PathFor(4);
+        var (backend, _, _, _, path) = SavedAtStep4(dir);
 
         // The same number of bytes, so the header's length prefix still holds: batch size 16 becomes -1.
         var bytes = File.ReadAllBytes(path);
@@ -173,6 +161,17 @@ public sealed class ResumeHistoryTests
 
     private static bool Same(double? x, double? y) =>
         x is null ? y is null : y is not null && BitConverter.DoubleToInt64Bits(x.Value) == BitConverter.DoubleToInt64Bits(y.Value);
+
+    /// <summary>A Reference run of <see cref="Epochs"/> epochs saved every 4 steps; the file of step 4 (epoch 2, after 1 batch).</summary>
+    private static (Backend Backend, Trainer Trainer, Dataset Data, FitOptions Options, string Path) SavedAtStep4(ScratchDirectory dir)
+    {
+        var backend = BackendCombinations.Resolve(BackendCombinations.Reference);
+        var (trainer, initial, data, _) = Setup(backend, Samples);
+        var options = new FitOptions { Epochs = Epochs, BatchSize = BatchSize };
+        var saver = new CheckpointEverySteps(4, dir.File("step-{step}.safetensors"));
+        trainer.Fit(initial, data, options, null, saver);
+        return (backend, trainer, data, options, saver.PathFor(4));
+    }
 
     private static (Trainer Trainer, TrainState Initial, Dataset Data, Dataset Validation) Setup(Backend backend, int samples)
     {
