@@ -103,12 +103,32 @@ var stem = Path.Combine(outDirectory, $"cnn-{backend.Name}-{backend.DType.Name()
 Curves.WritePng(history, stem + ".png", title, validationLabel: "test");
 history.WriteCsv(stem + ".csv");
 Console.WriteLine($"curves: {Path.GetFullPath(stem)}.png and .csv");
+WritePictures(model, state, testOn, stem);
 var training = history.Epochs[^1].Elapsed.TotalSeconds;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wall time: {clock.Elapsed.TotalSeconds:F1} s (training {training:F1} s, {training / fit.Epochs:F1} s per epoch){LoadAverage()}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy: {100 * accuracy:F2}%"));
 return 0;
 
 static string Label(Backend backend) => $"{backend.Name} {backend.DType.Name()}";
+
+// The first convolution's filters, and the first test digit's feature maps after that convolution, its batch norm
+// and ReLU (evaluation mode), as gray grids: what the first layer learned to look for, and where it found it.
+static void WritePictures(Layer model, TrainState state, Dataset test, string stem)
+{
+    var layers = ((Sequential)model).Layers;
+    var first = layers.Select((l, i) => (l, i)).First(p => p.l is Conv2d).i;
+    using var scope = state.Parameters[0].Value.Backend.Scope();
+    var filters = state.Parameters[$"{first}.weight"];
+    ImageGrid.WritePng(stem + "-filters.png", filters, columns: 8, scale: 12);
+
+    // Layers 0 … first + 2 keep their indices, so the state_dict names of the prefix are those of the whole model.
+    bool InPrefix(string name) => int.Parse(name[..name.IndexOf('.', StringComparison.Ordinal)], CultureInfo.InvariantCulture) <= first + 2;
+    var prefix = new Sequential(layers.Take(first + 3));
+    var digit = test.Slice(0, 1).Inputs;
+    var (maps, _) = prefix.Apply(state.Parameters.Where(InPrefix), state.LayerState.Where(InPrefix), digit, Context.Eval);
+    ImageGrid.WritePng(stem + "-feature-maps.png", maps.Reshape(maps.Shape[1], maps.Shape[2], maps.Shape[3]), columns: 8, scale: 3);
+    Console.WriteLine($"pictures: {Path.GetFullPath(stem)}-filters.png ({filters.Shape}) and -feature-maps.png (test digit 0 after layer {first + 2}, {maps.Shape})");
+}
 
 // The 1, 5 and 15 minute load averages, when the system tells them: timings on a shared machine mean little without them.
 static string LoadAverage() =>
