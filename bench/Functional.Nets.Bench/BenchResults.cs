@@ -28,6 +28,9 @@ public sealed class BenchResults
     /// <summary>(c) GFLOP/s by width.</summary>
     public DenseResult? Dense { get; set; }
 
+    /// <summary>(m) Convolution forward+backward GFLOP/s, Reference vs libtorch float64 (no bar).</summary>
+    public ConvResult? Conv { get; set; }
+
     /// <summary>(d) seconds per fast gradient check by backend.</summary>
     public (Dictionary<string, Spread> Seconds, Dictionary<string, bool> Passed, long Parameters)? GradCheck { get; set; }
 
@@ -160,6 +163,20 @@ public sealed class BenchResults
             root["optimizer_step_ratio_spread"] = Node(o.Ratio);
             root["optimizer_steps_per_second"] = new JsonObject { ["functional_nets"] = Node(o.Ours), ["torch_optim"] = Node(o.Theirs) };
             root["optimizer_leaves"] = o.Leaves;
+        }
+
+        if (Conv is { } conv)
+        {
+            foreach (var (c, r) in conv.Ratio)
+            {
+                root[$"reference_conv_ratio_c{c}"] = r.Median;
+            }
+
+            root["reference_conv_gflops"] = new JsonObject(conv.Reference.Select(p => KeyValuePair.Create($"c{p.Key}", (JsonNode?)new JsonObject
+            {
+                ["reference"] = Node(p.Value),
+                ["libtorch"] = Node(conv.Torch[p.Key]),
+            })));
         }
 
         if (Dense is { } d)

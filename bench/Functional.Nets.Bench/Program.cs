@@ -11,7 +11,7 @@ if (args.Contains("--micro"))
 }
 
 var settings = args.Contains("--full") ? BenchSettings.Full : BenchSettings.Quick;
-var only = Option("--only")?.Split(',') ?? ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
+var only = Option("--only")?.Split(',') ?? ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"];
 var root = FindRepositoryRoot();
 var output = Option("--out") ?? Path.Combine(root, "bench", "results", "latest.json");
 
@@ -49,6 +49,7 @@ Section("g", "LSTM training step vs TorchSharp nn.LSTM", () => results.Lstm = Ls
 Section("h", "CNN training step vs TorchSharp nn.Module", () => results.Cnn = CnnStepBench.Run(mnist, settings));
 Section("i", "MLP step vs TorchSharp across widths and batch sizes", () => results.Sweep = SweepBench.Run(data, settings));
 Section("j", "dropout masks drawn on the host vs precomputed on the device (MLP, CNN steps)", () => results.Randomness = RandomnessCostBench.Run(data, mnist, settings));
+Section("m", "convolution throughput, Reference vs libtorch float64", () => results.Conv = ConvThroughputBench.Run(settings));
 Section("k", "embedding step, sparse vs dense gradients (100,000 × 100 table)", () => results.SparseEmbedding = SparseEmbeddingBench.Run(settings));
 Section("l", "word2vec on the Brown corpus vs gensim 4.2", () => results.Word2Vec = Word2VecBench.Run(Path.Combine(root, "..", "shared", "data", "brown", "brown-tagged.txt.gz"), settings));
 Section("e", $"memory soaks, {settings.SoakSteps:N0} steps each", () =>

@@ -34,6 +34,14 @@ public static class ResultsTable
             table.AddRow($"(b) Adam step alone, {o.Leaves} leaves, steps/s", F(o.Ours, "F0"), "torch.optim " + F(o.Theirs, "F0"), F(o.Ratio, "F2"));
         }
 
+        if (r.Conv is { } cv)
+        {
+            foreach (var c in cv.Reference.Keys)
+            {
+                table.AddRow($"(m) conv3×3 fwd+bwd f64, [[8, {c}, 28, 28]] → {2 * c} channels, GFLOP/s", "Reference " + F(cv.Reference[c], "F2"), "libtorch " + F(cv.Torch[c], "F1"), F(cv.Ratio[c], "F3"));
+            }
+        }
+
         if (r.Dense is { } d)
         {
             foreach (var w in d.Reference.Keys)
@@ -103,14 +111,14 @@ public static class ResultsTable
 
         if (r.SparseEmbedding is { } sp)
         {
-            table.AddRow("(i) embedding 100,000×100 float32, batch 4,096: sparse SGD step vs dense, steps/s", F(sp.SparseSgd, "F1"), F(sp.DenseSgd, "F1"), F(sp.SgdRatio, "F2"));
-            table.AddRow("(i) the same with SparseAdam vs dense Adam, steps/s", F(sp.SparseAdam, "F1"), F(sp.DenseAdam, "F1"), F(sp.AdamRatio, "F2"));
+            table.AddRow("(k) embedding 100,000×100 float32, batch 4,096: sparse SGD step vs dense, steps/s", F(sp.SparseSgd, "F1"), F(sp.DenseSgd, "F1"), F(sp.SgdRatio, "F2"));
+            table.AddRow("(k) the same with SparseAdam vs dense Adam, steps/s", F(sp.SparseAdam, "F1"), F(sp.DenseAdam, "F1"), F(sp.AdamRatio, "F2"));
         }
 
         if (r.Word2Vec is { } w2v)
         {
             table.AddRow(
-                string.Create(CultureInfo.InvariantCulture, $"(j) word2vec Brown, {w2v.Epochs} epoch(s), words/s (tag probe ours {w2v.OurProbe.Accuracy:P1}, gensim {(w2v.GensimProbe is { } gp ? gp.Accuracy.ToString("P1", CultureInfo.InvariantCulture) : "-")})"),
+                string.Create(CultureInfo.InvariantCulture, $"(l) word2vec Brown, {w2v.Epochs} epoch(s), words/s (tag probe ours {w2v.OurProbe.Accuracy:P1}, gensim {(w2v.GensimProbe is { } gp ? gp.Accuracy.ToString("P1", CultureInfo.InvariantCulture) : "-")})"),
                 w2v.OursWordsPerSecond.ToString("N0", CultureInfo.InvariantCulture), w2v.GensimWordsPerSecond?.ToString("N0", CultureInfo.InvariantCulture) ?? Markup.Escape(w2v.GensimNote),
                 w2v.Ratio?.ToString("F3", CultureInfo.InvariantCulture) ?? "-");
         }
