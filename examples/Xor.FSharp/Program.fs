@@ -6,8 +6,10 @@
 module Functional.Nets.Examples.Xor.FSharp.Program
 
 open System
+open System.IO
 open Functional.Nets
 open Functional.Nets.FSharp
+open Functional.Nets.Onnx
 open Functional.Nets.Reference
 open Functional.Nets.Torch
 
@@ -128,6 +130,15 @@ let printBasis (run: Run) =
     printfn "Basis (%s): argmax classes %A, %d of %d right; cross-entropy of index targets %.6g = binary cross-entropy %.6g"
         (column run) (Tensor.toIndices predicted) agree targets.Length ce bce
 
+/// The trained network as an ONNX graph (opset 17, its weights as initializers under their state_dict names), for
+/// ONNX Runtime or any other ONNX runtime; the graph's batch axis is symbolic, so any number of rows runs.
+let printExport (run: Run) =
+    let path = Path.Combine("out", "xor.onnx")
+    Directory.CreateDirectory "out" |> ignore
+    OnnxExport.Save(path, model, run.Trained, TensorTree.Empty, Shape(4, 2))
+    printfn ""
+    printfn "ONNX (%s): %s, %d bytes (fnets export does the same from an architecture file and a checkpoint)" (column run) path (FileInfo(path).Length)
+
 [<EntryPoint>]
 let main _ =
     let backends: Backend list = [ ReferenceBackend.Instance; TorchBackend.CpuFloat64; TorchBackend.CpuFloat32 ]
@@ -137,6 +148,7 @@ let main _ =
     printPredictions runs
     printTransfer runs.Head
     printBasis runs.Head
+    printExport (List.last runs)
 
     let failed = runs |> List.filter (fun r -> r.Correct < targets.Length)
     failed |> List.iter (fun r -> eprintfn "FAILED: %s classified %d of %d points correctly" (column r) r.Correct targets.Length)
