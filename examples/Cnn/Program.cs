@@ -10,6 +10,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Functional.Nets;
+using Functional.Nets.Examples;
 using Functional.Nets.Examples.Cnn;
 using Functional.Nets.Reference;
 using Functional.Nets.Reporting;

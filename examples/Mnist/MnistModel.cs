@@ -74,69 +74,7 @@ internal static class MnistModel
     /// losses side by side. The two gradient paths (hand-written VJPs, libtorch autograd) share nothing else,
     /// so agreement to rounding is the check: ~1e-15 between the float64 backends, ~1e-7 for float32.
     /// </summary>
-    public static void CompareBackends(Layer model, Options options, Key key, Dataset train, Backend[] backends)
-    {
-        const int steps = 5;
-        var losses = new double[backends.Length][];
-        for (var b = 0; b < backends.Length; b++)
-        {
-            var data = train.ToBackend(backends[b]);
-            var trainer = Trainer(model, options, options.Epochs * ((data.Count + options.BatchSize - 1) / options.BatchSize));
-            var state = trainer.Init(key, backends[b]);
-            losses[b] = new double[steps];
-            var i = 0;
-            foreach (var batch in data.Batches(options.BatchSize, state.EpochKey(0)).Take(steps))
-            {
-                using (batch)
-                {
-                    var (next, metrics) = trainer.Step(state, batch);
-                    losses[b][i++] = metrics.Loss;
-                    state = next;
-                }
-            }
-        }
-
-        Console.WriteLine($"first {steps} steps from the same key (seed {options.Seed}): training loss after each step's forward pass");
-        Console.WriteLine("step" + string.Concat(backends.Select(b => $"{b.Name + " " + b.DType.Name(),22}")));
-        for (var s = 0; s < steps; s++)
-        {
-            Console.WriteLine($"{s + 1,4}" + string.Concat(losses.Select(l => l[s].ToString("F15", CultureInfo.InvariantCulture).PadLeft(22))));
-        }
-
-        var reference = backends.Length - 1;
-        for (var b = 0; b < reference; b++)
-        {
-            // Relative to the loss, ~2.3 here: max over steps of |a − b| / max(|a|, |b|).
-            var gap = losses[b].Zip(losses[reference], (x, y) => Math.Abs(x - y) / Math.Max(Math.Abs(x), Math.Abs(y))).Max();
-            Console.WriteLine(string.Create(
-                CultureInfo.InvariantCulture,
-                $"largest relative loss difference, {backends[b].Name} {backends[b].DType.Name()} vs {backends[reference].Name} {backends[reference].DType.Name()}: {gap:0.0e+00}"));
-        }
-
-        Console.WriteLine();
-    }
-}
-
-/// <summary>Where the repository is, so the example finds ../shared/data and its out folder from any working directory.</summary>
-internal static class Repository
-{
-    /// <summary>
-    /// The nearest folder holding Functional.sln above the program (AppContext.BaseDirectory), else above the
-    /// working directory, else the working directory itself.
-    /// </summary>
-    public static string Root()
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Functional.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        return Directory.GetCurrentDirectory();
-    }
+    public static void CompareBackends(Layer model, Options options, Key key, Dataset train, Backend[] backends) =>
+        BackendComparison.Run(
+            samples => Trainer(model, options, options.Epochs * ((samples + options.BatchSize - 1) / options.BatchSize)), key, train, backends, steps: 5, options.BatchSize, options.Seed);
 }

@@ -9,6 +9,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Functional.Nets;
+using Functional.Nets.Examples;
 using Functional.Nets.Examples.Mnist;
 using Functional.Nets.Reference;
 using Functional.Nets.Reporting;

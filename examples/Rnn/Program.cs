@@ -9,6 +9,7 @@
 // small); the diagnostic runs on the Reference backend in float64.
 using System.Diagnostics;
 using System.Globalization;
+using Functional.Nets.Examples;
 using Functional.Nets.Examples.Rnn;
 using Functional.Nets.Torch;
 

@@ -10,6 +10,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Functional.Nets;
+using Functional.Nets.Examples;
 using Functional.Nets.Reporting;
 using Functional.Nets.Torch;
 using Spectre.Console;
@@ -23,7 +24,7 @@ var dimension = Option("--dim", 100);
 var batchSize = Option("--batch", quick ? 128 : 512);
 var usesExponent = Option("--uses-exponent-percent", 0) / 100.0;   // SkipGram.Step's division of a row's gradient by n_r^a
 TorchBackend.Threads = Option("--threads", 1);   // measured at load ~20: 2 spinning libtorch threads took 4.5× as long as 1
-var root = Repository();
+var root = Repository.Root();
 var backend = TorchBackend.CpuFloat32;
 
 var corpus = BrownCorpus.Load(Path.Combine(root, "..", "shared", "data", "brown", "brown-tagged.txt.gz"));
@@ -120,20 +121,3 @@ return double.IsFinite(lastLoss) ? 0 : 1;
 int Id(string word) => vectors.TryGetId(word, out var id) ? id : -1;
 
 static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
-
-// The nearest folder holding Functional.sln above the program, else above the working directory.
-static string Repository()
-{
-    foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Functional.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-    }
-
-    return Directory.GetCurrentDirectory();
-}

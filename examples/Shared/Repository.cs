@@ -1,6 +1,6 @@
-namespace Functional.Nets.Examples.Rnn;
+namespace Functional.Nets.Examples;
 
-/// <summary>Where the repository is, so the example finds ../shared/data and its out folder from any working directory.</summary>
+/// <summary>Where the repository is, so an example finds ../shared/data and its out folder from any working directory (compiled into every example that needs it).</summary>
 internal static class Repository
 {
     /// <summary>
