@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Functional.Nets.Reference;
 using static TorchSharp.torch;
 
@@ -54,42 +53,13 @@ public static class ConvThroughputBench
             }
 
             var contenders = new Action[] { Reference, Libtorch };
-            var rates = new double[contenders.Length][];
-            for (var i = 0; i < contenders.Length; i++)
-            {
-                contenders[i]();
-                rates[i] = new double[settings.DenseRepeats];
-            }
-
-            for (var r = 0; r < settings.DenseRepeats; r++)
-            {
-                for (var i = 0; i < contenders.Length; i++)
-                {
-                    var k = (i + r) % contenders.Length;
-                    rates[k][r] = Gflops(flops, contenders[k]);
-                }
-            }
-
+            var rates = AlternatingRates.Measure(contenders, settings.DenseRepeats, flops, minSeconds: 0.2);
             result.Reference[c] = Spread.Of(rates[0]);
             result.Torch[c] = Spread.Of(rates[1]);
             result.Ratio[c] = Spread.Of(rates[0].Zip(rates[1], (a, b) => a / b));
         }
 
         return result;
-    }
-
-    // GFLOP/s of one block: the operation runs until 0.2 s have passed (a Reference call takes tens of milliseconds).
-    private static double Gflops(double flops, Action op)
-    {
-        var clock = Stopwatch.StartNew();
-        var count = 0;
-        do
-        {
-            op();
-            count++;
-        }
-        while (clock.Elapsed.TotalSeconds < 0.2);
-        return flops * count / clock.Elapsed.TotalSeconds / 1e9;
     }
 }
 

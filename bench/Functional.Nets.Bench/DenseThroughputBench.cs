@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Functional.Nets.Reference;
 using static TorchSharp.torch;
 
@@ -67,22 +66,7 @@ public static class DenseThroughputBench
             }
 
             var contenders = new Action[] { Reference, Libtorch, ReferenceOneThread };
-            var rates = new double[contenders.Length][];
-            for (var c = 0; c < contenders.Length; c++)
-            {
-                contenders[c]();
-                rates[c] = new double[settings.DenseRepeats];
-            }
-
-            for (var r = 0; r < settings.DenseRepeats; r++)
-            {
-                for (var i = 0; i < contenders.Length; i++)
-                {
-                    var c = (i + r) % contenders.Length;
-                    rates[c][r] = Gflops(flops, contenders[c]);
-                }
-            }
-
+            var rates = AlternatingRates.Measure(contenders, settings.DenseRepeats, flops, minSeconds: 0.1);
             result.Reference[w] = Spread.Of(rates[0]);
             result.Torch[w] = Spread.Of(rates[1]);
             result.ReferenceOneThread[w] = Spread.Of(rates[2]);
@@ -91,20 +75,6 @@ public static class DenseThroughputBench
         }
 
         return result;
-    }
-
-    /// <summary>GFLOP/s of one block: the operation runs until 0.1 s have passed, the flops are divided by the time.</summary>
-    private static double Gflops(double flops, Action op)
-    {
-        var clock = Stopwatch.StartNew();
-        var count = 0;
-        do
-        {
-            op();
-            count++;
-        }
-        while (clock.Elapsed.TotalSeconds < 0.1);
-        return flops * count / clock.Elapsed.TotalSeconds / 1e9;
     }
 }
 
