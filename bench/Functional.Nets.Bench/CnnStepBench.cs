@@ -149,6 +149,20 @@ public sealed class TorchSharpCnn : IDisposable
         return loss.item<float>();
     }
 
+    /// <summary>Forward and backward without the optimizer (for <see cref="CnnStepProfile"/>).</summary>
+    public void ForwardBackward(TorchTensor inputs, TorchTensor classes)
+    {
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+        Loss(inputs, classes).backward();
+    }
+
+    /// <summary>The module's layers in order.</summary>
+    public IReadOnlyList<nn.Module<TorchTensor, TorchTensor>> Layers => module.children().Cast<nn.Module<TorchTensor, TorchTensor>>().ToArray();
+
+    /// <summary>The training-mode loss of one batch.</summary>
+    public TorchTensor Loss(TorchTensor inputs, TorchTensor classes) => nn.functional.cross_entropy(module.forward(inputs), classes);
+
     /// <summary>The logits in evaluation mode, as doubles.</summary>
     public double[] Evaluate(TorchTensor inputs)
     {

@@ -30,6 +30,12 @@ if (args.Contains("--profile-step"))
     return 0;
 }
 
+if (args.Contains("--profile-cnn"))
+{
+    CnnStepProfile.Run(mnist);
+    return 0;
+}
+
 void Section(string id, string what, Action run)
 {
     if (only.Contains(id))

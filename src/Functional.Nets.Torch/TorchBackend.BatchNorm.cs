@@ -3,17 +3,17 @@ using TorchSharp;
 
 namespace Functional.Nets.Torch;
 
-/// <summary>Batch normalization composed of libtorch ops, so that libtorch autograd differentiates it.</summary>
+/// <summary>Batch normalization as libtorch's fused kernel, differentiated by libtorch autograd.</summary>
 public sealed partial class TorchBackend
 {
     /// <inheritdoc />
     /// <remarks>
-    /// Deliberately not libtorch's fused <c>batch_norm</c> kernel and not the Reference backend's VJP: the
-    /// forward pass is written from elementary ops, μ = mean(x), σ² = var(x, unbiased: false),
-    /// y = (x − μ)/√(σ² + ε)·γ + β, over every axis but 1, and autograd derives the backward pass from them.
-    /// That keeps this gradient path independent of the Reference backend's hand-derived one (DESIGN.md, "Why
-    /// two independent gradient paths"). μ and σ² are returned detached. Intermediates are released before
-    /// returning; the graph keeps what backward needs.
+    /// libtorch's fused <c>batch_norm</c> kernel in training mode, y = (x − μ)/√(σ² + ε)·γ + β with μ and σ² (biased)
+    /// over every axis but 1, differentiated by libtorch's own backward formula for it: a gradient path written by
+    /// PyTorch's authors, independent of the Reference backend's hand-derived VJP (DESIGN.md, "Why two independent
+    /// gradient paths"). The batch's μ and σ² come back detached, read from the kernel's
+    /// own statistics (the layer updates its running statistics from them, functionally). Measured on bench (h)'s CNN step: the composed form's eight
+    /// elementwise ops over [128, 32, 28, 28] took 3–4× the fused kernel's time, forward alone.
     /// </remarks>
     public override (Tensor Output, Tensor Mean, Tensor Variance) BatchNormTrain(Tensor x, Tensor gamma, Tensor beta, double epsilon)
     {
@@ -24,18 +24,15 @@ public sealed partial class TorchBackend
         try
         {
             using var scope = torch.NewDisposeScope();
-            using Scalar eps = epsilon;
-            using Scalar one = 1.0; // explicit α for add, kept alive during the native call (see Binary)
-
-            // Reduce over every axis but the channel axis; γ and β broadcast as [1, C, 1, ...].
-            var axes = Enumerable.Range(0, x.Shape.Rank).Where(d => d != 1).Select(d => (long)d).ToArray();
-            var view = Enumerable.Range(0, x.Shape.Rank).Select(d => d == 1 ? (long)channels : 1L).ToArray();
-            var mean = input.mean(axes, keepdim: true);
-            var variance = input.var(axes, unbiased: false, keepdim: true);
-            var normalized = input.sub(mean).div(variance.add(eps, one).sqrt());
-            var y = normalized.mul(g.reshape(view)).add(b.reshape(view), one);
-            var meanOut = mean.detach().reshape(channels);
-            var varianceOut = variance.detach().reshape(channels);
+            // Fresh [C] buffers with momentum 1: the kernel writes the batch's μ and its unbiased σ²·M/(M − 1)
+            // into them while it normalizes, so the statistics cost no second pass over x. These buffers are ours
+            // alone; nothing the caller holds changes.
+            var count = checked(x.Shape.Size / channels);
+            var meanOut = torch.zeros(channels, input.dtype, input.device);
+            var unbiased = torch.zeros(channels, input.dtype, input.device);
+            var y = torch.nn.functional.batch_norm(input, meanOut, unbiased, g, b, training: true, momentum: 1.0, eps: epsilon);
+            using Scalar biasedScale = (double)(count - 1) / count;
+            var varianceOut = unbiased.mul(biasedScale);
             scope.MoveToOuter(y, meanOut, varianceOut);
             return (Make(y, x.Shape), Make(meanOut, new Shape(channels)), Make(varianceOut, new Shape(channels)));
         }

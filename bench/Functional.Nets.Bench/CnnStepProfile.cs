@@ -1,0 +1,117 @@
+using Functional.Nets.Torch;
+using static TorchSharp.torch;
+using TorchTensor = TorchSharp.torch.Tensor;
+
+namespace Functional.Nets.Bench;
+
+/// <summary>
+/// <c>--profile-cnn</c>: where the time of (h)'s CNN step goes, ours against TorchSharp's, phase by phase: each
+/// phase timed alone in alternation with its peer (median per call, ms), in one process, with the tensor handles a
+/// phase creates.
+/// </summary>
+public static class CnnStepProfile
+{
+    /// <summary>Prints the phases.</summary>
+    public static void Run(string mnistDirectory)
+    {
+        var backend = TorchBackend.CpuFloat32;
+        using var data = Mnist.Load(mnistDirectory, backend, layout: MnistLayout.Images);
+        var model = CnnStepBench.Model();
+        var trainer = new Trainer(model, Losses.SoftmaxCrossEntropy, Optim.Adam(CnnStepBench.LearningRate));
+        var initial = trainer.Init(Key.FromSeed(13), backend);
+        using var batch = data.Batches(CnnStepBench.BatchSize, Key.FromSeed(14)).First();
+        using var classes = tensor(batch.Labels!.Select(l => (long)l).ToArray(), int64);
+        using var peer = new TorchSharpCnn(initial.Parameters, CnnStepBench.LearningRate);
+        var inputs = TorchBackend.ToTorch(batch.Inputs);
+        var parameters = initial.Parameters;
+        var layerState = initial.LayerState;
+        var key = Key.FromSeed(3);
+
+        void Phase(string name, Action ours, Action theirs)
+        {
+            var (o, t, ratio) = PairedRuns.Run(ours, theirs, warmup: 1, block: 3, repeats: 7);
+            Console.WriteLine($"{name,-40} ours {1e3 / o.Median,8:F2} ms   TorchSharp {1e3 / t.Median,8:F2} ms   ratio {ratio.Median:F3}");
+        }
+
+        double Handles(Action op, int calls = 5)
+        {
+            op();
+            var stats = TorchSharp.DisposeScopeManager.Statistics.TensorStatistics;
+            var before = stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount;
+            for (var i = 0; i < calls; i++)
+            {
+                op();
+            }
+
+            return (double)(stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount - before) / calls;
+        }
+
+        var state = initial;
+        void OurStep()
+        {
+            var (next, _) = trainer.Step(state, batch, donate: !ReferenceEquals(state, initial));
+            if (!ReferenceEquals(state, initial))
+            {
+                state.ReleaseUnshared(next);
+            }
+
+            state = next;
+        }
+
+        void OurForwardBackward()
+        {
+            using var scope = backend.Scope();
+            Grad.ValueAndGrad(p => Losses.SoftmaxCrossEntropy(model.Apply(p, layerState, batch.Inputs, Context.Train(key)).Output, batch.Targets), parameters);
+        }
+
+        void OurForward()
+        {
+            using var scope = backend.Scope();
+            Losses.SoftmaxCrossEntropy(model.Apply(parameters, layerState, batch.Inputs, Context.Train(key)).Output, batch.Targets).Item();
+        }
+
+        void TheirForward()
+        {
+            using var scope = NewDisposeScope();
+            using var g = no_grad();
+            peer.Loss(inputs, classes).item<float>();
+        }
+
+        Console.WriteLine($"CNN step, batch {CnnStepBench.BatchSize}, libtorch threads {TorchBackend.Threads}, load {ResidentMemory.LoadAverage()}");
+        Console.WriteLine($"tensor handles per step: ours {Handles(OurStep)}, TorchSharp {Handles(() => peer.Step(inputs, classes))}");
+        Console.WriteLine($"tensor handles per forward + backward: ours {Handles(OurForwardBackward)}, TorchSharp {Handles(() => peer.ForwardBackward(inputs, classes))}");
+        Phase("whole step", OurStep, () => TorchSharpScalarRace.Run(() => peer.Step(inputs, classes)));
+        Phase("forward + backward (train mode)", OurForwardBackward, () => peer.ForwardBackward(inputs, classes));
+        Phase("forward only (train mode, no recording)", OurForward, TheirForward);
+
+        // Layer by layer, forward in training mode without recording, against the peer's module at the same index.
+        var modules = peer.Layers;
+        var x = batch.Inputs;
+        var tx = inputs;
+        for (var i = 0; i < model.Layers.Count; i++)
+        {
+            var name = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var layer = model.Layers[i];
+            var input = x;
+            var theirInput = tx;
+            var context = Context.Train(key).ForChild(i);
+            Phase($"  {i,2} {layer}", () =>
+            {
+                using var scope = backend.Scope();
+                layer.Apply(parameters.Child(name), layerState.Child(name), input, context);
+            }, () =>
+            {
+                using var scope = NewDisposeScope();
+                using var g = no_grad();
+                modules[i].forward(theirInput);
+            });
+            x = layer.Apply(parameters.Child(name), layerState.Child(name), input, context).Output;
+            using (no_grad())
+            {
+                tx = modules[i].forward(theirInput);
+            }
+        }
+
+        state.ReleaseUnshared(initial);
+    }
+}
