@@ -94,6 +94,9 @@ public sealed record LstmResult(Spread Ours, Spread Theirs, Spread Ratio, double
 public sealed class TorchSharpLstm : IDisposable
 {
     private readonly TorchSharp.Modules.LSTM module;
+
+    /// <summary>The module, for phase-by-phase profiles.</summary>
+    public TorchSharp.Modules.LSTM Module => module;
     private readonly optim.Optimizer optimizer;
 
     /// <summary>Copies <c>0.weight_ih</c> into <c>weight_ih_l0</c>, …, <c>1.bias_hh</c> into <c>bias_hh_l1</c>.</summary>

@@ -3,6 +3,7 @@ using Functional.Nets.Bench;
 using Functional.Nets.Torch;
 
 // Usage: dotnet run -c Release --project bench/Functional.Nets.Bench -- [--quick | --full] [--threads N] [--only a,b,c,d,e,f,g,h,i,j]
+//        dotnet run -c Release --project bench/Functional.Nets.Bench -- --profile-step W B | --profile-cnn | --profile-lstm
 //        [--out PATH] [--micro (BenchmarkDotNet's optimizer-step micro-benchmark instead)]
 if (args.Contains("--micro"))
 {
@@ -33,6 +34,12 @@ if (args.Contains("--profile-step"))
 if (args.Contains("--profile-cnn"))
 {
     CnnStepProfile.Run(mnist);
+    return 0;
+}
+
+if (args.Contains("--profile-lstm"))
+{
+    LstmStepProfile.Run();
     return 0;
 }
 

@@ -66,6 +66,14 @@ public abstract class Cell
     public virtual CellStep StepProjected(TensorTree parameters, TensorTree state, Tensor projected, TensorTree carry, Context context) =>
         throw new NotSupportedException($"{Describe()} does not project its inputs ahead of the steps; call Step");
 
+    /// <summary>
+    /// The whole sequence in one call of the backend's <see cref="IFusedRecurrence"/>, or null (the default, and
+    /// whenever the backend lacks or declines it) for <see cref="Scan"/>'s step loop. <paramref name="inputs"/> is
+    /// [N, T, <see cref="InputSize"/>] batch first with every step valid; the result must equal the loop's outputs
+    /// [N, T, <see cref="OutputSize"/>] and final carry to rounding. Only stateless, deterministic cells are asked.
+    /// </summary>
+    internal virtual (Tensor Outputs, TensorTree Carry)? RunFused(TensorTree parameters, Tensor inputs, TensorTree carry, bool reverse) => null;
+
     /// <summary>One step of a stateless, deterministic cell: <c>cell.Step(p, x, carry)</c>.</summary>
     /// <exception cref="InvalidOperationException">The cell has state or randomness, whose mode and key must be given explicitly.</exception>
     public CellStep Step(TensorTree parameters, Tensor input, TensorTree carry)

@@ -58,6 +58,28 @@ internal static class GatedCell
             : throw new LayerShapeException(cell.Describe(), "", $"carry {name} [{input.Shape[0]}, {hidden}] (N from x_t {input.Shape})", leaf.Shape);
     }
 
+    /// <summary>
+    /// The operands of a fused sequence (<see cref="IFusedRecurrence"/>): the carry leaves <paramref name="names"/>,
+    /// or null when a leaf is missing, is not [N, H] for the inputs [N, T, F], or any operand lives on another backend
+    /// than the inputs: the step loop then reports it exactly as it does on a backend without the capability.
+    /// </summary>
+    public static Tensor[]? SequenceCarry(Tensor inputs, TensorTree carry, Stacked weights, int hidden, params string[] names)
+    {
+        var leaves = new Tensor[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (!carry.TryGet(names[i], out var leaf) || leaf.Shape != new Shape(inputs.Shape[0], hidden))
+            {
+                return null;
+            }
+
+            leaves[i] = leaf;
+        }
+
+        Tensor?[] operands = [.. leaves, weights.Ih, weights.Hh, weights.BiasIh, weights.BiasHh];
+        return operands.All(t => t is null || ReferenceEquals(t.Backend, inputs.Backend)) ? leaves : null;
+    }
+
     /// <summary>An LSTM's carry: h and c, each [N, H].</summary>
     public static (Tensor H, Tensor C) CheckLstm(Cell cell, Tensor input, TensorTree carry, int inputs, int hidden) =>
         (CarryLeaf(cell, input, carry, "h", inputs, hidden), CarryLeaf(cell, input, carry, "c", inputs, hidden));

@@ -95,4 +95,23 @@ public sealed class GruCell : Cell
         var next = n + z * (h - n);
         return new CellStep(next, TensorTree.Of(("h", next)), state);
     }
+
+    /// <inheritdoc />
+    /// <remarks>PyTorch's form only: libtorch's <c>gru</c> has no lecture form.</remarks>
+    internal override (Tensor Outputs, TensorTree Carry)? RunFused(TensorTree parameters, Tensor inputs, TensorTree carry, bool reverse)
+    {
+        if (ResetBeforeWeight || Capabilities.Of<IFusedRecurrence>(inputs.Backend) is not { } fused)
+        {
+            return null;
+        }
+
+        var w = GatedCell.Weights(this, parameters, 3, Inputs, Hidden, HasBias);
+        if (GatedCell.SequenceCarry(inputs, carry, w, Hidden, "h") is not [var h]
+            || fused.GruSequence(inputs, h, w.Ih, w.Hh, w.BiasIh, w.BiasHh, reverse) is not { } run)
+        {
+            return null;
+        }
+
+        return (run.Outputs, TensorTree.Of(("h", run.H)));
+    }
 }

@@ -106,4 +106,22 @@ public sealed class LstmCell : Cell
         var (output, next) = Tensor.LstmCellProjected(projected, h, c, weightHh, biasHh);
         return new CellStep(output, TensorTree.Of(("h", output), ("c", next)), state);
     }
+
+    /// <inheritdoc />
+    internal override (Tensor Outputs, TensorTree Carry)? RunFused(TensorTree parameters, Tensor inputs, TensorTree carry, bool reverse)
+    {
+        if (Capabilities.Of<IFusedRecurrence>(inputs.Backend) is not { } fused)
+        {
+            return null;
+        }
+
+        var w = GatedCell.Weights(this, parameters, 4, Inputs, Hidden, HasBias);
+        if (GatedCell.SequenceCarry(inputs, carry, w, Hidden, "h", "c") is not [var h, var c]
+            || fused.LstmSequence(inputs, h, c, w.Ih, w.Hh, w.BiasIh, w.BiasHh, reverse) is not { } run)
+        {
+            return null;
+        }
+
+        return (run.Outputs, TensorTree.Of(("h", run.H), ("c", run.C)));
+    }
 }

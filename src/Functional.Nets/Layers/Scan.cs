@@ -97,6 +97,14 @@ public sealed class Scan : Layer
         SequenceLengthException.Check(Describe(), lengths, input.Shape, n, steps);
         var carry = initialCarry ?? Cell.InitialCarry(n, input.Backend);
 
+        // A backend with a fused kernel for the whole sequence (IFusedRecurrence) runs it when no step is padded; the
+        // loop below is the plain path that defines the result.
+        if (!Cell.HasState && !Cell.IsStochastic && (lengths is null || lengths.All(l => l == steps))
+            && Cell.RunFused(parameters, input, carry, Reverse) is { } fused)
+        {
+            return new ScanResult(fused.Outputs, fused.Carry, state);
+        }
+
         // Time-major rows [T·N, F] (row t·N + b is example b at step t), so that step t's rows are one contiguous
         // block; a cell that projects its inputs does so here for all steps in one product (see Cell.ProjectInputs).
         // The blocks come from one Chunk (one node whose gradient joins theirs), not T slices.

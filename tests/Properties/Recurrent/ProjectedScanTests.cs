@@ -124,8 +124,10 @@ public sealed class ProjectedScanTests(ITestOutputHelper output)
         return (cell, TensorTree.Of(leaves.ToArray()), Loss);
     }
 
+    // The projected step loop; PlainOnly keeps Torch off its fused whole-sequence kernel (FusedScanTests holds that one).
     private static (Tensor, TensorTree) Projected(Scan scan, TensorTree weights, Tensor x, TensorTree carry)
     {
+        using var plain = Capabilities.PlainOnly();
         var r = scan.Run(weights, x, carry);
         return (r.Outputs, r.Carry);
     }

@@ -1,0 +1,95 @@
+using Functional.Nets.Torch;
+using static TorchSharp.torch;
+
+namespace Functional.Nets.Bench;
+
+/// <summary>
+/// <c>--profile-lstm</c>: where the time of (g)'s LSTM step goes, ours against TorchSharp's <c>nn.LSTM</c>, phase by
+/// phase: each phase timed alone in alternation with its peer (median per call, ms), in one process, with the
+/// tensor handles a phase creates.
+/// </summary>
+public static class LstmStepProfile
+{
+    /// <summary>Prints the phases.</summary>
+    public static void Run()
+    {
+        var backend = TorchBackend.CpuFloat32;
+        var model = LstmStepBench.Model();
+        var trainer = new Trainer(model, Losses.MeanSquaredError, Optim.Adam(LstmStepBench.LearningRate));
+        var initial = trainer.Init(Key.FromSeed(11), backend);
+        var keys = Key.FromSeed(12).Split(2);
+        var x = backend.FromArray(keys[0].Uniform(LstmStepBench.BatchSize * LstmStepBench.Steps * LstmStepBench.Inputs, -1, 1), new Shape(LstmStepBench.BatchSize, LstmStepBench.Steps, LstmStepBench.Inputs));
+        var y = backend.FromArray(keys[1].Uniform(LstmStepBench.BatchSize * LstmStepBench.Steps * LstmStepBench.Hidden, -0.5, 0.5), new Shape(LstmStepBench.BatchSize, LstmStepBench.Steps, LstmStepBench.Hidden));
+        var batch = new Batch(x, y, null, Enumerable.Range(0, LstmStepBench.BatchSize).ToArray());
+        using var peer = new TorchSharpLstm(initial.Parameters, LstmStepBench.LearningRate);
+        var tx = TorchBackend.ToTorch(x);
+        var ty = TorchBackend.ToTorch(y);
+        var parameters = initial.Parameters;
+
+        void Phase(string name, Action ours, Action theirs)
+        {
+            var (o, t, ratio) = PairedRuns.Run(ours, theirs, warmup: 1, block: 2, repeats: 5);
+            Console.WriteLine($"{name,-40} ours {1e3 / o.Median,8:F2} ms   TorchSharp {1e3 / t.Median,8:F2} ms   ratio {ratio.Median:F3}");
+        }
+
+        double Handles(Action op, int calls = 2)
+        {
+            op();
+            var stats = TorchSharp.DisposeScopeManager.Statistics.TensorStatistics;
+            var before = stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount;
+            for (var i = 0; i < calls; i++)
+            {
+                op();
+            }
+
+            return (double)(stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount - before) / calls;
+        }
+
+        var state = initial;
+        void OurStep()
+        {
+            var (next, _) = trainer.Step(state, batch, donate: !ReferenceEquals(state, initial));
+            if (!ReferenceEquals(state, initial))
+            {
+                state.ReleaseUnshared(next);
+            }
+
+            state = next;
+        }
+
+        void OurForwardBackward()
+        {
+            using var scope = backend.Scope();
+            Grad.ValueAndGrad(p => Losses.MeanSquaredError(model.Apply(p, TensorTree.Empty, x, Context.Eval).Output, y), parameters);
+        }
+
+        void OurForward()
+        {
+            using var scope = backend.Scope();
+            Losses.MeanSquaredError(model.Apply(parameters, TensorTree.Empty, x, Context.Eval).Output, y).Item();
+        }
+
+        void TheirForwardBackward()
+        {
+            using var scope = NewDisposeScope();
+            var (output, _, _) = peer.Module.forward(tx);
+            nn.functional.mse_loss(output, ty).backward();
+            peer.Module.zero_grad();
+        }
+
+        void TheirForward()
+        {
+            using var scope = NewDisposeScope();
+            using var g = no_grad();
+            var (output, _, _) = peer.Module.forward(tx);
+            nn.functional.mse_loss(output, ty).item<float>();
+        }
+
+        Console.WriteLine($"LSTM step, libtorch threads {TorchBackend.Threads}, load {ResidentMemory.LoadAverage()}");
+        Console.WriteLine($"tensor handles per forward + backward: ours {Handles(OurForwardBackward)}, TorchSharp {Handles(TheirForwardBackward)}");
+        Phase("whole step", OurStep, () => TorchSharpScalarRace.Run(() => peer.Step(tx, ty)));
+        Phase("forward + backward", OurForwardBackward, TheirForwardBackward);
+        Phase("forward only (no recording)", OurForward, TheirForward);
+        state.ReleaseUnshared(initial);
+    }
+}
