@@ -7,29 +7,32 @@ using Functional.Nets.Torch;
 namespace Functional.Nets.Examples.Rnn;
 
 /// <summary>
-/// The long-dependency experiment: a sequence of T one-hot symbols from an alphabet of K, all drawn uniformly; the
-/// answer is the first one, read by a Dense head on the last step's output after T − 1 distractors. Chance is 1/K.
-/// The gradient that teaches step 0 travels back through T − 1 Jacobians ∂hᵢ/∂hᵢ₋₁: it vanishes for a plain tanh
-/// RNN as T grows, far less for the gated cells, whose additive state updates keep a path open.
+/// The long-dependency experiment, after Hochreiter and Schmidhuber's (1997) long-time-lag task: a sequence of T
+/// one-hot symbols, the first drawn from K answer symbols, the T − 1 after it from D distractor symbols of their own;
+/// the answer is the first symbol, read by a Dense head on the last step's output. Chance is 1/K. The gradient that
+/// teaches step 0 travels back through T − 1 Jacobians ∂hᵢ/∂hᵢ₋₁: it vanishes for a plain tanh RNN as T grows, far
+/// less for the gated cells, whose additive state updates keep a path open when their gates hold the state.
 /// </summary>
 internal static class LongDependency
 {
     private const int Symbols = 4;
+    private const int Distractors = 4;
 
     public static IEnumerable<string> Run(string outDirectory, bool quick)
     {
         var failures = new List<string>();
         var backend = TorchBackend.CpuFloat32;
         const int hidden = 32, batchSize = 64;
-        int[] lengths = quick ? [5, 10] : [10, 20, 40, 80];
+        int[] lengths = quick ? [5, 10] : [10, 25, 50, 100, 200];
         var steps = quick ? 10 : 400;
-        var plotLength = quick ? 10 : 40;
-        Console.WriteLine($"== long dependency: classify the first of T symbols (K = {Symbols}, chance {1.0 / Symbols:F2}), hidden {hidden}, {steps} Adam steps of batch {batchSize}, clipped at norm 1");
+        var plotLength = quick ? 10 : 100;
+        const int features = Symbols + Distractors;
+        Console.WriteLine($"== long dependency: classify the first of T symbols (K = {Symbols} answers, chance {1.0 / Symbols:F2}, then T − 1 of {Distractors} distractors), hidden {hidden}, {steps} Adam steps of batch {batchSize}, clipped at norm 1");
         var kinds = new (string Name, Func<Cell> Make)[]
         {
-            ("RNN", () => new RnnCell(Symbols, hidden)),
-            ("LSTM", () => new LstmCell(Symbols, hidden)),
-            ("GRU", () => new GruCell(Symbols, hidden)),
+            ("RNN", () => new RnnCell(features, hidden)),
+            ("LSTM", () => new LstmCell(features, hidden)),
+            ("GRU", () => new GruCell(features, hidden)),
         };
         var accuracy = new double[kinds.Length, lengths.Length];
         var series = new List<(string Name, double[] Norms)>();
@@ -42,7 +45,7 @@ internal static class LongDependency
                 var cell = kinds[c].Make();
                 var model = new Sequential(new Scan(cell), new Dense(hidden, Symbols));
                 var trainer = new Trainer(model, (y, t) => Losses.CrossEntropy(Last(y), t), Optim.Chain(Optim.ClipByGlobalNorm(1.0), Optim.Adam(1e-2)));
-                var state = KeepBias(trainer.Init(Key.FromSeed(2), backend), cell);
+                var state = ChronoBias(trainer.Init(Key.FromSeed(2), backend), cell, length, Key.FromSeed(3));
                 for (var s = 0; s < steps; s++)
                 {
                     using var batch = Task(backend, Key.FromSeed(10_000 + s), batchSize, length);
@@ -102,14 +105,16 @@ internal static class LongDependency
     }
 
     /// <summary>
-    /// The usual start for a long memory: +1 on the bias of the LSTM's forget gate (Gers et al. 2000; Jozefowicz et al.
-    /// 2015), and of the GRU's update gate z, whose h′ = (1 − z) ⊙ n + z ⊙ h keeps the old state as z → 1; so that
-    /// at the start a gated cell keeps about σ(1) ≈ 0.73 of its state a step instead of 0.5. The plain RNN is as initialized.
+    /// Tallec and Ollivier's (2018) chrono initialization for a memory of up to T steps: the forget gate's bias
+    /// b_f = ln u, u ~ U(1, T − 1) per unit, and the input gate's b_i = −b_f (LSTM); the update gate's b_z = ln u (GRU,
+    /// whose h′ = (1 − z) ⊙ n + z ⊙ h keeps the old state as z → 1). A unit then starts by keeping about 1 − 1/u of its
+    /// state a step, a memory of u steps, spread over the range the task needs, instead of σ(0) = ½ (a memory of about
+    /// one step). The plain RNN is as initialized: it has no gate to set.
     /// </summary>
-    private static TrainState KeepBias(TrainState state, Cell cell)
+    private static TrainState ChronoBias(TrainState state, Cell cell, int length, Key key)
     {
-        var gate = cell switch { LstmCell => 1, GruCell => 1, _ => -1 }; // block f of i, f, g, o; block z of r, z, n
-        if (gate < 0)
+        var (keep, write) = cell switch { LstmCell => (1, 0), GruCell => (1, -1), _ => (-1, -1) }; // blocks of i, f, g, o and r, z, n
+        if (keep < 0)
         {
             return state;
         }
@@ -117,9 +122,15 @@ internal static class LongDependency
         var bias = state.Parameters["0.bias_ih"];
         var values = bias.ToArray();
         var hidden = cell.OutputSize;
-        for (var k = gate * hidden; k < (gate + 1) * hidden; k++)
+        var u = key.Uniform(hidden, 1, Math.Max(2, length - 1));
+        for (var k = 0; k < hidden; k++)
         {
-            values[k] += 1;
+            // Both biases b_ih and b_hh add; the whole offset goes on b_ih, b_hh keeps its draw.
+            values[(keep * hidden) + k] += Math.Log(u[k]);
+            if (write >= 0)
+            {
+                values[(write * hidden) + k] -= Math.Log(u[k]);
+            }
         }
 
         var replaced = bias.Backend.FromArray(values, bias.Shape);
@@ -131,18 +142,21 @@ internal static class LongDependency
     // The last step's output [N, T, K] → [N, K].
     private static Tensor Last(Tensor outputs) => outputs.Slice(1, outputs.Shape[1] - 1, 1).Reshape(outputs.Shape[0], outputs.Shape[2]);
 
-    /// <summary>N sequences of T uniform one-hot symbols and the first symbol of each as the target.</summary>
+    /// <summary>N sequences: a uniform answer symbol, then T − 1 uniform distractors (one-hot after the K answers); the answer as the target.</summary>
     private static Batch Task(Backend backend, Key key, int n, int length)
     {
         var u = key.Uniform(checked(n * length));
-        var x = new double[checked(n * length * Symbols)];
+        const int features = Symbols + Distractors;
+        var x = new double[checked(n * length * features)];
         var y = new long[n];
         for (var b = 0; b < n; b++)
         {
             for (var t = 0; t < length; t++)
             {
-                var s = Math.Min(Symbols - 1, (int)(u[b * length + t] * Symbols));
-                x[(b * length + t) * Symbols + s] = 1;
+                var s = t == 0
+                    ? Math.Min(Symbols - 1, (int)(u[b * length] * Symbols))
+                    : Symbols + Math.Min(Distractors - 1, (int)(u[(b * length) + t] * Distractors));
+                x[((b * length) + t) * features + s] = 1;
                 if (t == 0)
                 {
                     y[b] = s;
@@ -150,6 +164,6 @@ internal static class LongDependency
             }
         }
 
-        return new Batch(backend.FromArray(x, n, length, Symbols), backend.FromIndices(y, n), null, Enumerable.Range(0, n).ToArray());
+        return new Batch(backend.FromArray(x, n, length, features), backend.FromIndices(y, n), null, Enumerable.Range(0, n).ToArray());
     }
 }

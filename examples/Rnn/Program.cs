@@ -1,4 +1,4 @@
-// Recurrent networks, three parts (pass --quick for a few steps of each, as CI runs it):
+// Recurrent networks, three parts (pass --quick for a few steps of each, as CI runs it; --only gates|names|long for one):
 //  1. the lecture's LSTM gates for one short input, written out from an LstmCell's parameters step by step
 //     (fₜ, iₜ, C̃ₜ, Cₜ, oₜ, hₜ) and checked against the cell's own output;
 //  2. a character-level language model of English first names (../shared/data/names): LSTM and GRU against an
@@ -15,14 +15,33 @@ using Functional.Nets.Torch;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var quick = args.Contains("--quick");
+var at = Array.IndexOf(args, "--only");
+var only = at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+if (only is not (null or "gates" or "names" or "long"))
+{
+    Console.Error.WriteLine($"Rnn: --only takes gates, names or long, got {only}");
+    return 2;
+}
+
 var root = Repository.Root();
 TorchBackend.Threads = 1;
 var clock = Stopwatch.StartNew();
 
 var failures = new List<string>();
-failures.AddRange(LstmGates.Run());
-failures.AddRange(NamesModel.Run(Path.Combine(root, "..", "shared", "data", "names"), quick));
-failures.AddRange(LongDependency.Run(Path.Combine(root, "out"), quick));
+if (only is null or "gates")
+{
+    failures.AddRange(LstmGates.Run());
+}
+
+if (only is null or "names")
+{
+    failures.AddRange(NamesModel.Run(Path.Combine(root, "..", "shared", "data", "names"), quick));
+}
+
+if (only is null or "long")
+{
+    failures.AddRange(LongDependency.Run(Path.Combine(root, "out"), quick));
+}
 
 Console.WriteLine($"wall time: {clock.Elapsed.TotalSeconds:F1} s{(quick ? " (--quick)" : "")}, load average {Load()}");
 foreach (var f in failures)
