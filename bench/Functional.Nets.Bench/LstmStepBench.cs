@@ -126,6 +126,13 @@ public sealed class TorchSharpLstm : IDisposable
         return loss.item<float>();
     }
 
+    /// <summary>torch.optim.Adam's step alone, on whatever gradients the module holds.</summary>
+    public void OptimizerStep()
+    {
+        using var scope = NewDisposeScope();
+        optimizer.step();
+    }
+
     /// <summary>The weights under our names.</summary>
     public Dictionary<string, double[]> Parameters() =>
         module.named_parameters().ToDictionary(p => Ours(p.name), p => p.parameter.detach().cpu().to(float64).data<double>().ToArray());

@@ -63,6 +63,13 @@ public static class LstmStepProfile
             Grad.ValueAndGrad(p => Losses.MeanSquaredError(model.Apply(p, TensorTree.Empty, x, Context.Eval).Output, y), parameters);
         }
 
+        // The same on the parameters a step leaves (views into the optimizer's flat buffer where the backend packs them).
+        void OurForwardBackwardStepped()
+        {
+            using var scope = backend.Scope();
+            Grad.ValueAndGrad(p => Losses.MeanSquaredError(model.Apply(p, TensorTree.Empty, x, Context.Eval).Output, y), state.Parameters);
+        }
+
         void OurForward()
         {
             using var scope = backend.Scope();
@@ -85,11 +92,33 @@ public static class LstmStepProfile
             nn.functional.mse_loss(output, ty).item<float>();
         }
 
+        // The optimizer alone on fixed gradients: ours the pure Adam step (new parameters and state, the old released),
+        // theirs torch.optim.Adam.step() on the .grad one backward left.
+        var adam = Optim.Adam(LstmStepBench.LearningRate);
+        var (_, fixedGrads) = Grad.ValueAndGrad(p => Losses.MeanSquaredError(model.Apply(p, TensorTree.Empty, x, Context.Eval).Output, y), parameters);
+        var adamParameters = parameters.Map(t => t.Backend.FromArray(t.ToArray(), t.Shape));
+        var adamState = adam.Init(adamParameters);
+        void OurUpdate()
+        {
+            var (p, st) = adam.Step(fixedGrads, adamState, adamParameters);
+            adamParameters.Dispose();
+            adamState.Dispose();
+            (adamParameters, adamState) = (p, st);
+        }
+
         Console.WriteLine($"LSTM step, libtorch threads {TorchBackend.Threads}, load {ResidentMemory.LoadAverage()}");
         Console.WriteLine($"tensor handles per forward + backward: ours {Handles(OurForwardBackward)}, TorchSharp {Handles(TheirForwardBackward)}");
         Phase("whole step", OurStep, () => TorchSharpScalarRace.Run(() => peer.Step(tx, ty)));
         Phase("forward + backward", OurForwardBackward, TheirForwardBackward);
+        Phase("forward + backward, stepped parameters", OurForwardBackwardStepped, TheirForwardBackward);
         Phase("forward only (no recording)", OurForward, TheirForward);
+        using (var s = NewDisposeScope())
+        {
+            var (output, _, _) = peer.Module.forward(tx);
+            nn.functional.mse_loss(output, ty).backward();
+        }
+
+        Phase("optimizer update only", OurUpdate, peer.OptimizerStep);
         state.ReleaseUnshared(initial);
     }
 }
