@@ -17,7 +17,11 @@ internal static class CnnModel
     public static Layer Create(Options options)
     {
         var layers = new List<Layer>();
-        if (options.Shift > 0)
+        if (options.Rotate > 0 || options.Scale > 0)
+        {
+            layers.Add(new RandomAffine(options.Rotate, options.Scale, options.Shift));
+        }
+        else if (options.Shift > 0)
         {
             layers.Add(new RandomShift(options.Shift));
         }

@@ -35,6 +35,12 @@ internal sealed record Options
     /// <summary>Largest random shift in pixels (0: no augmentation).</summary>
     public int Shift { get; init; } = 2;
 
+    /// <summary>The largest random rotation in degrees (0: shifts only, by <see cref="RandomShift"/>); with it, <see cref="RandomAffine"/> distorts.</summary>
+    public double Rotate { get; init; }
+
+    /// <summary>The largest random relative change of size, with <see cref="Rotate"/>.</summary>
+    public double Scale { get; init; }
+
     /// <summary>Peak learning rate of Adam.</summary>
     public double LearningRate { get; init; } = 2e-3;
 
@@ -76,6 +82,8 @@ internal sealed record Options
           --hidden H            dense width, default 128
           --dropout P           default 0.3 (0: none)
           --shift S             random shifts of ±S pixels in training, default 2 (0: none)
+          --rotate D            random rotations of ±D degrees (with --scale, a RandomAffine layer, bilinear)
+          --scale F             random scaling by 1 ± F, e.g. 0.1
           --lr A                Adam's peak learning rate, default 0.002
           --schedule NAME       cosine (default) | constant
           --residual            add a ResNet basic block after the second stage
@@ -108,6 +116,8 @@ internal sealed record Options
                 "--hidden" => o with { Hidden = Int() },
                 "--dropout" => o with { Dropout = Real() },
                 "--shift" => o with { Shift = Int() },
+                "--rotate" => o with { Rotate = Real() },
+                "--scale" => o with { Scale = Real() },
                 "--lr" => o with { LearningRate = Real() },
                 "--schedule" => o with { Schedule = Next() },
                 "--residual" => o with { Residual = true },

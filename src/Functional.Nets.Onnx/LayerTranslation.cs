@@ -19,7 +19,7 @@ internal sealed partial class LayerTranslation(OnnxGraph graph, TensorTree param
 {
     /// <summary>The kinds this translation covers, for the message of a kind it does not.</summary>
     public const string Covered =
-        "Dense, DropConnect, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, Softmax, LogSoftmax, Dropout, Dropout2d, RandomShift, " +
+        "Dense, DropConnect, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, Softmax, LogSoftmax, Dropout, Dropout2d, RandomShift, RandomAffine, " +
         "BatchNorm, Flatten, Sequential, Residual, Branches, EvalMode, Conv1d, Conv2d, ConvTranspose2d, MaxPool1d, MaxPool2d, " +
         "AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, Rnn, Lstm, Gru";
 
@@ -39,7 +39,7 @@ internal sealed partial class LayerTranslation(OnnxGraph graph, TensorTree param
             DropConnect d => Dense(path, x, d.Outputs, d.Inputs, d.HasBias, d, scale: d.Kind == DropoutKind.Classic ? 1 - d.P : null),
             Activation a => Activation(a, path, x),
             Dropout d => d.Kind == DropoutKind.Classic ? Op("Mul", path, outShape, x.Name, graph.Scalar(1 - d.P)) : x,
-            Dropout2d or RandomShift => x,
+            Dropout2d or RandomShift or RandomAffine => x,
             BatchNorm bn => BatchNorm(bn, path, x),
             Flatten f => Op("Reshape", path, outShape, x.Name, graph.Int64s([.. Enumerable.Repeat(0L, f.StartAxis), -1])),
             ConvolutionLayer c => Convolution(c, path, x),

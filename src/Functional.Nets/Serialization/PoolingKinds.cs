@@ -1,7 +1,7 @@
 namespace Functional.Nets.Serialization;
 
 /// <summary>
-/// Pooling, flattening, channel dropout and image augmentation (<c>RandomShift</c>) in architecture JSON. A 2-d window is written as
+/// Pooling, flattening, channel dropout and image augmentation (<c>RandomShift</c>, <c>RandomAffine</c>) in architecture JSON. A 2-d window is written as
 /// <c>"kernel": [kH, kW], "stride": [sH, sW], "padding": [pH, pW], "dilation": [dH, dW], "ceilMode": false</c> (stride
 /// defaults to the kernel, padding to 0, dilation to 1); a 1-d window as the same names with single integers.
 /// </summary>
@@ -32,6 +32,10 @@ internal static class PoolingKinds
             "RandomShift",
             r => new RandomShift(r.Int("maxShift"), r.Int("rows", 28), r.Int("columns", 28), r.Bool("horizontalFlip", false)),
             (s, w) => w.Int("maxShift", s.MaxShift).Int("rows", s.Rows).Int("columns", s.Columns).Bool("horizontalFlip", s.HorizontalFlip)),
+        LayerKind.Of<RandomAffine>(
+            "RandomAffine",
+            r => new RandomAffine(r.Double("maxDegrees", 0), r.Double("maxScale", 0), r.Double("maxShift", 0), r.Int("rows", 28), r.Int("columns", 28)),
+            (a, w) => w.Double("maxDegrees", a.MaxDegrees).Double("maxScale", a.MaxScale).Double("maxShift", a.MaxShift).Int("rows", a.Rows).Int("columns", a.Columns)),
     ];
 
     private static PoolWindow ReadWindow(FieldReader r)

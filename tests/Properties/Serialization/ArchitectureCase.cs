@@ -33,7 +33,7 @@ public static class ArchitectureCase
         new EvalMode(new BatchNorm(3)),
         new MaxPool2d(PoolWindow.Of((3, 2), (2, 1), (1, 0), (2, 1), ceilMode: true)), new MaxPool1d(3, 2, 1, 2, ceilMode: true),
         new AvgPool2d(PoolWindow.Of((3, 3), (2, 2), (1, 1), ceilMode: true), countIncludePad: false), new AvgPool1d(2, 1, 1, false, countIncludePad: false),
-        new AdaptiveAvgPool2d(3, 2), AdaptiveAvgPool2d.Global, new AdaptiveAvgPool1d(4), new Flatten(2), new Dropout2d(0.3), new RandomShift(2, 5, 4, horizontalFlip: true),
+        new AdaptiveAvgPool2d(3, 2), AdaptiveAvgPool2d.Global, new AdaptiveAvgPool1d(4), new Flatten(2), new Dropout2d(0.3), new RandomShift(2, 5, 4, horizontalFlip: true), new RandomAffine(10, 0.1, 1.5, 5, 4),
         new Conv1d(4, 6, 3, stride: 2, padding: Padding.Explicit((1, 2)), groups: 2, bias: false),
         new Conv2d(3, 6, (3, 5), (2, 1), Padding.Half, (1, 1), groups: 3),
         new Conv2d(2, 4, 3, padding: Padding.Full, weightInit: Initializer.HeNormal()),
