@@ -32,6 +32,12 @@ internal sealed record Options
     /// <summary>Width of the backbone's last (dense) layer: the features the head sees.</summary>
     public int Hidden { get; init; } = 128;
 
+    /// <summary>
+    /// Where f ends: <c>dense</c> (the default: the convolution stages and the dense layer, so the head is one dense layer
+    /// on h features) or <c>conv</c> (the convolution stages only; the head is dense(h) → ReLU → dropout → dense).
+    /// </summary>
+    public string Cut { get; init; } = "dense";
+
     /// <summary>Dropout before the head's dense layer.</summary>
     public double Dropout { get; init; } = 0.3;
 
@@ -60,7 +66,9 @@ internal sealed record Options
           --seeds N             seeds per cell, default 3
           --channels A,B        channels of the two conv stages, default 16,32
           --hidden H            width of the backbone's dense layer (the head's input), default 128
-          --dropout P           before the head, default 0.3
+          --cut NAME            where the backbone f ends: dense (default: after the dense layer) | conv (after the
+                                convolution stages; the dense layer joins the head)
+          --dropout P           before the head's last layer, default 0.3
           --shift S             random shifts of ±S pixels in training, default 2
           --lr A                Adam's peak learning rate, default 0.002
           --quick               a few steps of everything (seconds), for CI
@@ -87,6 +95,7 @@ internal sealed record Options
                 "--seeds" => o with { Seeds = Int() },
                 "--channels" => o with { Channels = Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() },
                 "--hidden" => o with { Hidden = Int() },
+                "--cut" => o with { Cut = Next() },
                 "--dropout" => o with { Dropout = Real() },
                 "--shift" => o with { Shift = Int() },
                 "--lr" => o with { LearningRate = Real() },
@@ -109,6 +118,11 @@ internal sealed record Options
         if (o.BaseEpochs < 1 || o.Steps < 1 || o.BatchSize < 1 || o.Seeds < 1 || o.Hidden < 1 || o.Shift < 1)
         {
             throw new ArgumentException("--base-epochs, --steps, --batch, --seeds, --hidden and --shift must be ≥ 1");
+        }
+
+        if (o.Cut is not ("dense" or "conv"))
+        {
+            throw new ArgumentException($"--cut must be dense or conv, got {o.Cut}");
         }
 
         if (o.Dropout is < 0 or >= 1)

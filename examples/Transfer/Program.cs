@@ -71,7 +71,7 @@ Console.WriteLine($"data: {Path.GetFullPath(dataDirectory)}");
 Console.WriteLine($"base task: digits 0-4, {tasks.BaseTrain.Count} to train (ℓ), {tasks.BaseTest.Count} to test; target task: digits 5-9, a pool of {tasks.TargetPool.Count} to draw m per class from, {tasks.TargetTest.Count} to test");
 
 // (1) The base task: f and a head g trained together on all of digits 0-4, f saved.
-var baseModel = new Sequential(new RandomShift(options.Shift), TransferModel.Backbone(options), new Dense(options.Hidden, DigitTasks.Classes));
+var baseModel = new Sequential(new RandomShift(options.Shift), TransferModel.Backbone(options), TransferModel.Head(options, DigitTasks.Classes, dropout: 0));
 Console.WriteLine($"backbone f: {string.Join(" → ", TransferModel.Backbone(options).Layers.Select(l => l.Describe()))}, {TransferModel.Backbone(options).ParameterCount:N0} parameters");
 var baseTrain = tasks.BaseTrain.ToBackend(backend);
 var baseTest = tasks.BaseTest.ToBackend(backend);
@@ -85,9 +85,9 @@ using (var display = new ProgressDisplay($"base task (digits 0-4) on {backend.Na
 }
 
 var baseAccuracy = baseTrainer.Evaluate(trained, baseTest, 500).Accuracy ?? double.NaN;
-var checkpoint = Path.Combine(outDirectory, options.Quick ? "backbone-quick.safetensors" : "backbone.safetensors");
+var checkpoint = Path.Combine(outDirectory, $"backbone-{options.Cut}{(options.Quick ? "-quick" : "")}.safetensors");
 TransferModel.SaveBackbone(checkpoint, trained);
-Curves.WritePng(baseHistory, Path.Combine(outDirectory, options.Quick ? "base-quick.png" : "base.png"), "base task: digits 0-4", validationLabel: "test");
+Curves.WritePng(baseHistory, Path.Combine(outDirectory, $"base-{options.Cut}{(options.Quick ? "-quick" : "")}.png"), "base task: digits 0-4", validationLabel: "test");
 var baseSeconds = clock.Elapsed.TotalSeconds;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"base task: test accuracy {100 * baseAccuracy:F2}% on digits 0-4 after {baseSeconds:F1} s; backbone saved to {checkpoint}"));
 trained.ReleaseUnshared(new TrainState(TensorTree.Empty, TensorTree.Empty, TensorTree.Empty, 0, trained.Key));
@@ -144,9 +144,9 @@ foreach (var m in options.PerClass)
 
 targetTest.Dispose();
 Console.WriteLine();
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy on digits 5-9 (%), mean ± sample standard deviation over {options.Seeds} seed(s); {options.Steps} steps per cell, backbone from the base task ({100 * baseAccuracy:F2}% on 0-4):"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy on digits 5-9 (%), mean ± sample standard deviation over {options.Seeds} seed(s); {options.Steps} steps per cell, f cut after the {options.Cut} layer(s), backbone from the base task ({100 * baseAccuracy:F2}% on 0-4):"));
 Console.WriteLine(table.ToMarkdown());
-var tablePath = Path.Combine(outDirectory, options.Quick ? "table-quick.md" : "table.md");
+var tablePath = Path.Combine(outDirectory, $"table-{options.Cut}{(options.Quick ? "-quick" : "")}.md");
 table.WriteMarkdown(tablePath);
 var ten = table.Values("10", ways[0].Item2).Count > 0
     ? string.Create(CultureInfo.InvariantCulture, $"; at m = 10 frozen - scratch = {100 * (table.Mean("10", ways[0].Item2) - table.Mean("10", ways[2].Item2)):F1} points")

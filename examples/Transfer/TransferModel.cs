@@ -15,7 +15,8 @@ internal enum Way
 
 /// <summary>
 /// The networks: f(x, α), the backbone (examples/Cnn's two stages of [conv3×3 → BN → ReLU] × 2 → max-pool 2, then
-/// flatten → dense(h) → ReLU), and g(·, β), a head (dropout → dense(classes)); a model is
+/// flatten → dense(h) → ReLU), and g(·, β), a head (dropout → dense(classes)); with <c>--cut conv</c> f ends after the
+/// flatten and the dense layer belongs to the head (dense(h) → ReLU → dropout → dense(classes)). A model is
 /// Sequential(RandomShift, f, g), so the backbone's leaves are those under <see cref="BackbonePrefix"/>.
 /// </summary>
 internal static class TransferModel
@@ -23,7 +24,7 @@ internal static class TransferModel
     /// <summary>The name of the backbone's child in every model: its leaves are <c>1.0.weight</c>, <c>1.1.running_mean</c>, ….</summary>
     public const string BackbonePrefix = "1";
 
-    /// <summary>f: [N, 1, 28, 28] → [N, h] (convolutions feeding a batch norm carry no bias: β does its work).</summary>
+    /// <summary>f: [N, 1, 28, 28] → [N, h], or [N, c·7·7] with <c>--cut conv</c> (convolutions feeding a batch norm carry no bias: β does its work).</summary>
     public static Sequential Backbone(Options options)
     {
         var layers = new List<Layer>();
@@ -42,9 +43,38 @@ internal static class TransferModel
         }
 
         layers.Add(new Flatten());
-        layers.Add(new Dense(checked(channels * 7 * 7), options.Hidden));
-        layers.Add(new ReLU());
+        if (options.Cut == "dense")
+        {
+            layers.Add(new Dense(Flat(options), options.Hidden));
+            layers.Add(new ReLU());
+        }
+
         return new Sequential(layers);
+    }
+
+    /// <summary>The flattened size of the second stage's maps, c₂·7·7.</summary>
+    public static int Flat(Options options) => checked(options.Channels[1] * 7 * 7);
+
+    /// <summary>
+    /// A head g on f's features for <paramref name="classes"/> classes: dropout (if any) → dense, preceded by
+    /// dense(h) → ReLU with <c>--cut conv</c>.
+    /// </summary>
+    public static Layer Head(Options options, int classes, double dropout)
+    {
+        var layers = new List<Layer>();
+        if (options.Cut == "conv")
+        {
+            layers.Add(new Dense(Flat(options), options.Hidden));
+            layers.Add(new ReLU());
+        }
+
+        if (dropout > 0)
+        {
+            layers.Add(new Dropout(dropout));
+        }
+
+        layers.Add(new Dense(options.Hidden, classes));
+        return layers.Count == 1 ? layers[0] : new Sequential(layers);
     }
 
     /// <summary>
@@ -54,10 +84,7 @@ internal static class TransferModel
     public static Sequential Model(Options options, Way way)
     {
         var backbone = Backbone(options);
-        Layer head = options.Dropout > 0
-            ? new Sequential(new Dropout(options.Dropout), new Dense(options.Hidden, DigitTasks.Classes))
-            : new Dense(options.Hidden, DigitTasks.Classes);
-        return new Sequential(new RandomShift(options.Shift), way == Way.Frozen ? new EvalMode(backbone) : backbone, head);
+        return new Sequential(new RandomShift(options.Shift), way == Way.Frozen ? new EvalMode(backbone) : backbone, Head(options, DigitTasks.Classes, options.Dropout));
     }
 
     /// <summary>
