@@ -21,7 +21,7 @@ internal sealed record Options
     public int BatchSize { get; init; } = 64;
 
     /// <summary>Labelled digits per class of the target task; 0 stands for all of them.</summary>
-    public int[] PerClass { get; init; } = [5, 10, 50, 100, 0];
+    public int[] PerClass { get; init; } = [1, 2, 5, 10, 50, 100, 0];
 
     /// <summary>Seeds per cell (the labelled sample, the new head's initial weights, the shuffling, shifts and dropout).</summary>
     public int Seeds { get; init; } = 3;
@@ -62,7 +62,7 @@ internal sealed record Options
           --base-epochs N       epochs of the base training on digits 0-4, default 6
           --steps N             steps of every target cell, default 150
           --batch N             default 64
-          --m A,B,...           labelled digits per class of 5-9 (0 or 'all': all of them), default 5,10,50,100,all
+          --m A,B,...           labelled digits per class of 5-9 (0 or 'all': all of them), default 1,2,5,10,50,100,all
           --seeds N             seeds per cell, default 3
           --channels A,B        channels of the two conv stages, default 16,32
           --hidden H            width of the backbone's dense layer (the head's input), default 128
