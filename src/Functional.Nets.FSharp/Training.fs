@@ -70,6 +70,17 @@ module Parts =
     /// Loads a checkpoint of the parts of `like` (names, optimizers and leaf shapes) onto `backend`.
     let load (backend: Backend) (like: MultiPartState) (path: string) : MultiPartState = Checkpoint.Load(path, backend, like)
 
+    /// The state with the leaves under `prefix` of part `name` (parameters and layer state) replaced by the
+    /// checkpoint's at `path`, strictly (every leaf under the prefix in the file with its shape, nothing else there;
+    /// otherwise CheckpointException naming them), a pretrained backbone loaded into a bigger model. The part's
+    /// optimizer state is made afresh for every leaf and nothing is frozen: freeze afterwards with `Parts.freeze`.
+    /// `Parts.loadInto "backbone.safetensors" "model" "1" state |> Parts.freeze "model" [ "1" ]`.
+    let loadInto (path: string) (name: string) (prefix: string) (state: MultiPartState) : MultiPartState =
+        let part = state[name]
+        let struct (parameters, _) = Checkpoint.LoadInto(path, part.Parameters, prefix)
+        let struct (layerState, _) = Checkpoint.LoadInto(path, part.LayerState, prefix, part = CheckpointPart.LayerState)
+        state.With(TrainPart(part.Name, parameters, layerState, part.Optimizer, part.Optimizer.Init(parameters)))
+
 /// Steps and loops of any objective (Functional.Nets.MultiPartTrainer) with F# lists and tuples.
 [<RequireQualifiedAccess>]
 module Training =
