@@ -70,7 +70,10 @@ public sealed class SkipGram
         }
 
         var k = outputs.Shape[1] - 1;
-        var scores = (outputs * centres.Unsqueeze(1)).Sum([-1]);                  // ⟨x′_bj, x_b⟩, [B, 1 + k]
+
+        // ⟨x′_bj, x_b⟩ [B, 1 + k] as one batched product [B, 1 + k, D]·[B, D, 1]: its backward is two batched products,
+        // with no [B, 1 + k, D] intermediate for an elementwise product and its sum's broadcast gradient.
+        var scores = outputs.MatMul(centres.Unsqueeze(2)).Reshape(centres.Shape[0], k + 1);
         var signs = centres.Backend.FromArray([-1.0, .. Enumerable.Repeat(1.0, k)], new Shape(1, k + 1));
         return (scores * signs).Softplus().Sum();                                  // −ln σ(z) = softplus(−z)
     }
@@ -114,14 +117,30 @@ public sealed class SkipGram
         var input = RequireTable(tables, Input);
         var output = RequireTable(tables, Output);
         var backend = input.Backend;
+        var sgd = new SparseSgd(rate);
+        Tensor nextIn, nextOut;
+        if (usesExponent == 0)
+        {
+            // Plain SGD on the summed objective: differentiate the gathered vectors themselves ([B, D] and [B, 1 + k, D])
+            // and add −η times each one's gradient into its row, repeats summing (RowUpdates' index add); the same
+            // update as through the distinct rows (RowSelection), without their second gather and scatter.
+            var (centres, outputs) = Indices(batch, backend);
+            var (sum, grads) = Grad.ValueAndGrad(
+                q => Objective(q["in"], q["out"]),
+                TensorTree.Of(("in", input.IndexSelect(0, centres)), ("out", output.IndexSelect(0, outputs))));
+            var rows = checked(batch.Count * (batch.Negatives + 1));
+            (nextIn, _) = sgd.Step(new SparseRows(centres, grads["in"], Vocabulary), sgd.Init(input), input, donate);
+            (nextOut, _) = sgd.Step(new SparseRows(outputs.Reshape(rows), grads["out"].Reshape(rows, Dimension), Vocabulary), sgd.Init(output), output, donate);
+            return (TensorTree.Of((Input, nextIn), (Output, nextOut)), sum.Item());
+        }
+
         var inRows = RowSelection.Of(batch.Centres, new Shape(batch.Count), Vocabulary, backend);
         var outRows = RowSelection.Of(batch.Outputs, new Shape(batch.Count, batch.Negatives + 1), Vocabulary, backend);
         var (loss, g) = Grad.ValueAndGrad(
             q => Objective(q["in"].IndexSelect(0, inRows.Local), q["out"].IndexSelect(0, outRows.Local)),
             TensorTree.Of(("in", inRows.Gather(input)), ("out", outRows.Gather(output))));
-        var sgd = new SparseSgd(rate);
-        var (nextIn, _) = sgd.Step(inRows.Gradient(usesExponent == 0 ? g["in"] : g["in"] / Uses(inRows, backend, usesExponent)), sgd.Init(input), input, donate);
-        var (nextOut, _) = sgd.Step(outRows.Gradient(usesExponent == 0 ? g["out"] : g["out"] / Uses(outRows, backend, usesExponent)), sgd.Init(output), output, donate);
+        (nextIn, _) = sgd.Step(inRows.Gradient(g["in"] / Uses(inRows, backend, usesExponent)), sgd.Init(input), input, donate);
+        (nextOut, _) = sgd.Step(outRows.Gradient(g["out"] / Uses(outRows, backend, usesExponent)), sgd.Init(output), output, donate);
         return (TensorTree.Of((Input, nextIn), (Output, nextOut)), loss.Item());
     }
 
