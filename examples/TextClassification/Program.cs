@@ -9,9 +9,10 @@
 // does; words missing from Brown drawn at random at the vectors' scale), each frozen and fine-tuned: held-out
 // accuracy and spam F1 of every model ("NAME test accuracy: NN.NN%"), and the table of what pretraining buys.
 // Options: --quick (1,000 e-mails, short texts, small models, 1 epoch, word2vec on 4,000 Brown sentences: a smoke run
-// for CI), --epochs N, --max-tokens T (300), --vocab V (20,000), --threads T (libtorch threads, 2),
-// --vectors FILE (load word2vec vectors in word2vec's text format instead of training them; a fresh training saves
-// them to out/brown-vectors.txt), --plain-every N (progress lines every N steps when the output is not a terminal).
+// for CI), --epochs N (classifiers, 4), --max-tokens T (300), --vocab V (20,000), --threads T (libtorch threads of the
+// classifiers, 1; word2vec always runs on 1), --word2vec-epochs N (5), --vectors FILE (load word2vec vectors in
+// word2vec's text format instead of training them; a fresh training saves them to out/brown-vectors.txt),
+// --word2vec-only (stop once they are saved), --plain-every N (progress lines every N steps when not on a terminal).
 using System.Diagnostics;
 using System.Globalization;
 using Functional.Nets;
@@ -28,7 +29,8 @@ var maxTokens = Option("--max-tokens", quick ? 60 : 300);
 var vocabularyCap = Option("--vocab", quick ? 3000 : 20000);
 var epochs = Option("--epochs", quick ? 1 : 4);
 var plainEvery = Option("--plain-every", quick ? 0 : 20);
-TorchBackend.Threads = Option("--threads", 2);
+var threads = Option("--threads", 1);
+var word2vecEpochs = Option("--word2vec-epochs", quick ? 1 : 5);
 const int Dimension = 100;
 var backend = TorchBackend.CpuFloat32;
 var root = Repository.Root();
@@ -72,11 +74,19 @@ if (Text("--vectors") is { } vectorsPath)
 else
 {
     var brownPath = Path.Combine(data, "brown", "brown-tagged.txt.gz");
-    brown = BrownVectors.Train(brownPath, Dimension, quick ? 1 : 5, quick ? 4000 : null, backend);
+    // One libtorch thread for word2vec's many small sparse steps, as examples/Word2Vec measured (2 spinning threads took 4.5× as long at load ~20).
+    TorchBackend.Threads = 1;
+    brown = BrownVectors.Train(brownPath, Dimension, word2vecEpochs, quick ? 4000 : null, backend);
     var saved = Path.Combine(root, "examples", "TextClassification", "out", quick ? "brown-vectors-quick.txt" : "brown-vectors.txt");
     brown.Save(saved);
     Console.WriteLine($"word2vec: saved to {Path.GetRelativePath(Environment.CurrentDirectory, saved)} (--vectors reuses it)");
+    if (args.Contains("--word2vec-only"))
+    {
+        return 0;
+    }
 }
+
+TorchBackend.Threads = threads;
 
 if (brown.Dimension != Dimension)
 {
