@@ -160,7 +160,7 @@ var best = outcomes.Skip(1).MaxBy(o => o.Accuracy) ?? baseline;
 Console.WriteLine($"what pretraining buys (word2vec − random, accuracy points): " + string.Join("; ", new[] { "CNN", "LSTM" }.SelectMany(m => new[] { "frozen", "fine-tuned" }
     .Where(v => Chosen($"{m} (word2vec, {v})") && Chosen($"{m} (random, {v})"))
     .Select(v => $"{m} {v} {100 * (Find($"{m} (word2vec, {v})").Accuracy - Find($"{m} (random, {v})").Accuracy):+0.00;-0.00}"))));
-Console.WriteLine($"best: {best.Name} {100 * best.Accuracy:F2}% against the bag of words' {100 * baseline.Accuracy:F2}%: the bar (≥ 98.5% and above the baseline) is {(best.Accuracy >= 0.985 && best.Accuracy > baseline.Accuracy ? "met" : "not met")}");
+Console.WriteLine($"best: {best.Name} {100 * best.Accuracy:F2}% against the bag of words' {100 * baseline.Accuracy:F2}%: the bar (≥ 98.5% and above the baseline) is {(best.Accuracy >= 0.985 && best.Accuracy > baseline.Accuracy ? "met" : "not met")}{(quick ? " (--quick is a smoke run of 13 steps a model: the bar is for the full run)" : "")}");
 Console.WriteLine($"wall time: {total.Elapsed.TotalSeconds:F0} s, {TorchBackend.Threads} libtorch thread(s), load average {load}");
 return outcomes.All(o => double.IsFinite(o.SpamF1) && o.Accuracy > 0.5) ? 0 : 1;
 
