@@ -9,7 +9,7 @@ internal sealed record Outcome(string Name, double Accuracy, double SpamF1, int 
 /// <summary>Trains one classifier with the library's <see cref="Trainer"/> (softmax cross-entropy, Adam) and scores it on the held-out split.</summary>
 internal static class Experiment
 {
-    public static Outcome Run(string name, Layer model, bool freezeEmbedding, Dataset train, Dataset test, int epochs, int batchSize, double learningRate, int plainEverySteps, Key key)
+    public static Outcome Run(string name, Layer model, bool freezeEmbedding, Dataset train, Dataset test, int epochs, int batchSize, double learningRate, int plainEverySteps, Key key, string curves)
     {
         var trainer = new Trainer(model, Losses.CrossEntropy, Optim.Chain(Optim.ClipByGlobalNorm(5.0), Optim.Adam(learningRate)))
         {
@@ -20,10 +20,13 @@ internal static class Experiment
         var initial = trainer.Init(key, train.Backend);
         var trained = initial.Parameters.Where(n => !freezeEmbedding || !TrainPart.Under("embedding")(n)).ParameterCount;
         TrainState state;
+        History history;
         using (var display = new ProgressDisplay(name, plainEverySteps))
         {
-            (state, _) = trainer.Fit(initial, train, new FitOptions { Epochs = epochs, BatchSize = batchSize }, null, display);
+            (state, history) = trainer.Fit(initial, train, new FitOptions { Epochs = epochs, BatchSize = batchSize }, null, display);
         }
+
+        Curves.WritePng(history, curves, name);
 
         var (accuracy, f1, errors) = Score(model, state, test, batchSize);
         var seconds = clock.Elapsed.TotalSeconds;

@@ -8,7 +8,8 @@
 //     final states, dropout 0.5;
 // the CNN and the LSTM each with random and with word2vec embeddings (trained on Brown here, as examples/Word2Vec
 // does; words missing from Brown drawn at random at the vectors' scale), each frozen and fine-tuned: held-out
-// accuracy and spam F1 of every model ("NAME test accuracy: NN.NN%"), and the table of what pretraining buys.
+// accuracy and spam F1 of every model ("NAME: test accuracy: NN.NN%"), the table of what pretraining buys, and each
+// model's training curves (examples/TextClassification/out/*.png).
 // Options: --quick (1,000 e-mails, short texts, small models, 1 epoch, word2vec on 4,000 Brown sentences: a smoke run
 // for CI), --epochs N (classifiers, 4), --max-tokens T (300), --lstm-tokens T (150), --vocab V (20,000), --threads T (libtorch threads of the
 // classifiers, 1; word2vec always runs on 1), --word2vec-epochs N (5), --vectors FILE (load word2vec vectors in
@@ -119,7 +120,7 @@ void Report(Outcome o)
 }
 
 var batch = 64;
-Report(Experiment.Run("bag-of-words logistic regression", new BagOfWords(ids.Count), false, trainBags, testBags, epochs, batch, 1e-2, plainEvery, Model(1)));
+Report(Experiment.Run("bag-of-words logistic regression", new BagOfWords(ids.Count), false, trainBags, testBags, epochs, batch, 1e-2, plainEvery, Model(1), Curve("bag-of-words")));
 
 // Embeddings: random at the word2vec vectors' own entry scale (so that only what the rows hold differs), or word2vec.
 Embedding Table(bool word2vec) => new(ids.Count, Dimension, TokenIds.Padding,
@@ -134,7 +135,7 @@ foreach (var (variant, word2vec, frozen) in variants)
 {
     if (Chosen($"CNN ({variant})"))
     {
-        Report(Experiment.Run($"CNN ({variant})", new KimCnn(Table(word2vec), [3, 4, 5], filters, 0.5), frozen, trainSequences, testSequences, epochs, batch, 2e-3, plainEvery, Model(2)));
+        Report(Experiment.Run($"CNN ({variant})", new KimCnn(Table(word2vec), [3, 4, 5], filters, 0.5), frozen, trainSequences, testSequences, epochs, batch, 2e-3, plainEvery, Model(2), Curve($"cnn-{variant}")));
     }
 }
 
@@ -142,7 +143,7 @@ foreach (var (variant, word2vec, frozen) in variants)
 {
     if (Chosen($"LSTM ({variant})"))
     {
-        Report(Experiment.Run($"LSTM ({variant})", new LstmClassifier(Table(word2vec), hidden, 0.5), frozen, trainShort, testShort, epochs, batch, 3e-3, plainEvery, Model(3)));
+        Report(Experiment.Run($"LSTM ({variant})", new LstmClassifier(Table(word2vec), hidden, 0.5), frozen, trainShort, testShort, epochs, batch, 3e-3, plainEvery, Model(3), Curve($"lstm-{variant}")));
     }
 }
 
@@ -164,6 +165,8 @@ Console.WriteLine($"best: {best.Name} {100 * best.Accuracy:F2}% against the bag 
 Console.WriteLine($"wall time: {total.Elapsed.TotalSeconds:F0} s, {TorchBackend.Threads} libtorch thread(s), load average {load}");
 return outcomes.All(o => double.IsFinite(o.SpamF1) && o.Accuracy > 0.5) ? 0 : 1;
 
+// Training curves (loss and accuracy per epoch) as PNG, one a model.
+string Curve(string stem) => Path.Combine(root, "examples", "TextClassification", "out", $"{stem.Replace(", ", "-", StringComparison.Ordinal)}{(quick ? "-quick" : "")}.png");
 Key Model(int stream) => seed == 0 ? Key.FromSeed(stream) : Key.FromSeed(stream).Fold(seed);
 Outcome Find(string name) => outcomes.Single(o => o.Name == name);
 Tensor Targets(Email[] set) => backend.FromIndices([.. set.Select(e => e.Spam ? 1L : 0L)], set.Length);
