@@ -35,6 +35,9 @@ internal sealed record GanOptions
     /// <summary>Adam's rate for both parts.</summary>
     public double LearningRate { get; init; } = 2e-4;
 
+    /// <summary><c>constant</c> (the default) or <c>cosine</c>: both rates follow α(t) = ½α₀(1 + cos(πt/T)) to 0 over the run's T steps.</summary>
+    public string Schedule { get; init; } = "constant";
+
     /// <summary>Adam's β₁ for both parts (DCGAN: 0.5).</summary>
     public double Beta1 { get; init; } = 0.5;
 
@@ -49,6 +52,9 @@ internal sealed record GanOptions
 
     /// <summary>Epochs of the judge's training, when it is not cached yet.</summary>
     public int JudgeEpochs { get; init; } = 8;
+
+    /// <summary>Sample with the generator's batch statistics (training-mode batch norm) instead of its running statistics.</summary>
+    public bool SampleBatchStatistics { get; init; }
 
     /// <summary>A checkpoint of this run's kind to resume from.</summary>
     public string? Resume { get; init; }
@@ -78,11 +84,13 @@ internal sealed record GanOptions
           --noise N               noise dimensions, default 64
           --width C               conv pair's base width, default 32
           --lr A                  Adam's rate for both parts, default 0.0002
+          --schedule NAME         constant (default) | cosine: both rates annealed to 0 over the run
           --beta1 B               Adam's β₁ for both parts, default 0.5
           --seed N                default 0
           --every N               judge + sample grid + checkpoint every N epochs (and at the end), default 2
           --judged N              samples the judge classifies, default 2000
           --judge-epochs N        epochs of the judge's training when it is not cached, default 8
+          --sample-batch-stats    sample with batch norm's batch statistics (default: its running statistics)
           --resume FILE           continue from a checkpoint of this run (same settings)
           --compare-criteria N    only measure ‖∇G‖ under both criteria over the first N steps from one initialisation
           --quick                 a few steps of everything (seconds), for CI; the judge is a 1-epoch CNN
@@ -121,6 +129,7 @@ internal sealed record GanOptions
                 "--width" => o with { Width = Positive(name, Int()) },
                 "--lr" => o with { LearningRate = Real() },
                 "--beta1" => o with { Beta1 = Real() },
+                "--schedule" => o with { Schedule = Next() switch { "constant" => "constant", "cosine" => "cosine", var c => throw new ArgumentException($"--schedule must be constant or cosine, got {c}") } },
                 "--seed" => o with { Seed = Int() },
                 "--every" => o with { Every = Positive(name, Int()) },
                 "--judged" => o with { Judged = Positive(name, Int()) },
@@ -128,6 +137,7 @@ internal sealed record GanOptions
                 "--resume" => o with { Resume = Next() },
                 "--compare-criteria" => o with { CompareCriteria = Positive(name, Int()) },
                 "--quick" => o with { Quick = true },
+                "--sample-batch-stats" => o with { SampleBatchStatistics = true },
                 "--threads" => o with { Threads = Int() },
                 "--plain-every" => o with { PlainEverySteps = Int() },
                 _ => throw new ArgumentException($"unknown option {name}"),

@@ -11,7 +11,7 @@ internal sealed record CheckpointRow(int Epoch, long Step, double Seconds, Verdi
 /// saves a checkpoint of both parts, writes a grid of 64 samples (always the same noise, so the grids show one
 /// generator learning) and lets the judge measure <c>judged</c> samples against the test digits.
 /// </summary>
-internal sealed class GanWatcher(GanPair pair, Judge judge, Verdict test, string stem, int every, int epochs, int judged) : TrainingCallback
+internal sealed class GanWatcher(GanPair pair, Judge judge, Verdict test, string stem, int every, int epochs, int judged, bool batchStatistics) : TrainingCallback
 {
     private readonly System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
 
@@ -51,9 +51,9 @@ internal sealed class GanWatcher(GanPair pair, Judge judge, Verdict test, string
     {
         var file = string.Create(CultureInfo.InvariantCulture, $"{stem}-epoch{epoch}.safetensors");
         Checkpoint.Save(file, state);
-        using var images = Sample(pair, state, Key.FromSeed(1234), 64);
+        using var images = Sample(pair, state, Key.FromSeed(1234), 64, batchStatistics);
         ImageGrid.WritePng(string.Create(CultureInfo.InvariantCulture, $"{stem}-samples-epoch{epoch}.png"), images, columns: 8, scale: 2, shareScale: true);
-        using var many = Sample(pair, state, Key.FromSeed(5678), judged);
+        using var many = Sample(pair, state, Key.FromSeed(5678), judged, batchStatistics);
         var verdict = judge.Measure(many);
         var row = new CheckpointRow(epoch, state.Step, clock.Elapsed.TotalSeconds, verdict, Judge.Frechet(verdict, test), file);
         Rows.Add(row);
@@ -64,10 +64,11 @@ internal sealed class GanWatcher(GanPair pair, Judge judge, Verdict test, string
     }
 
     /// <summary>
-    /// <paramref name="count"/> samples G(z) for noise drawn from <paramref name="key"/>, in evaluation mode (batch norm
-    /// with its running statistics), generated in chunks of 250.
+    /// <paramref name="count"/> samples G(z) for noise drawn from <paramref name="key"/>, generated in chunks of 250:
+    /// in evaluation mode (batch norm with its running statistics), or with <paramref name="batchStatistics"/> in
+    /// training mode (each chunk normalised by its own statistics; the statistics returned are dropped).
     /// </summary>
-    public static Tensor Sample(GanPair pair, MultiPartState state, Key key, int count)
+    public static Tensor Sample(GanPair pair, MultiPartState state, Key key, int count, bool batchStatistics)
     {
         var backend = state.Backend;
         var g = state[GanObjectives.G];
@@ -76,7 +77,7 @@ internal sealed class GanWatcher(GanPair pair, Judge judge, Verdict test, string
         {
             using var scope = backend.Scope();
             var n = Math.Min(250, count - start);
-            var (x, _) = pair.Generate(g.Parameters, g.LayerState, pair.NoiseBatch(backend, key.Fold((ulong)start), n), Context.Eval);
+            var (x, _) = pair.Generate(g.Parameters, g.LayerState, pair.NoiseBatch(backend, key.Fold((ulong)start), n), batchStatistics ? Context.TrainDeterministic : Context.Eval);
             values.AddRange(x.ToArray());
         }
 

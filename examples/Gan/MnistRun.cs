@@ -67,10 +67,13 @@ internal static class MnistRun
         var testOn = test.ToBackend(backend);
         var pair = options.Pair == "conv" ? GanPair.Conv(options.Noise, options.Width) : GanPair.Mlp(options.Noise);
         var objectives = new GanObjectives(pair, options.Criterion, options.K);
+        // T = the run's steps: full batches of k·B real digits per epoch (the last partial one is dropped).
+        var totalSteps = (long)options.Epochs * (train.Count / (options.BatchSize * options.K));
+        Schedule Rate() => options.Schedule == "cosine" ? Schedules.Cosine(options.LearningRate, Math.Max(totalSteps, 1)) : Schedules.Constant(options.LearningRate);
         var fresh = MultiPartState.Create(
             Key.FromSeed(options.Seed), backend,
-            (GanObjectives.G, pair.Generator, Optim.Adam(options.LearningRate, beta1: options.Beta1)),
-            (GanObjectives.D, pair.Discriminator, Optim.Adam(options.LearningRate, beta1: options.Beta1)));
+            (GanObjectives.G, pair.Generator, Optim.Adam(Rate(), beta1: options.Beta1)),
+            (GanObjectives.D, pair.Discriminator, Optim.Adam(Rate(), beta1: options.Beta1)));
         Console.WriteLine($"generator: {Describe(pair.Generator)}, {pair.Generator.ParameterCount:N0} parameters");
         Console.WriteLine($"discriminator: {Describe(pair.Discriminator)}, {pair.Discriminator.ParameterCount:N0} parameters");
 
@@ -96,14 +99,14 @@ internal static class MnistRun
             Console.WriteLine($"resumed from {Path.GetFullPath(resume)} at step {state.Step}");
         }
 
-        var name = $"gan-{pair.Name}-{(options.Criterion == GeneratorCriterion.NonSaturating ? "ns" : "sat")}-k{options.K}{(options.Quick ? "-quick" : "")}";
+        var name = $"gan-{pair.Name}-{(options.Criterion == GeneratorCriterion.NonSaturating ? "ns" : "sat")}-k{options.K}{(options.Schedule == "cosine" ? "-cosine" : "")}{(options.Quick ? "-quick" : "")}";
         var stem = Path.Combine(outDirectory, name);
         var fit = new FitOptions { Epochs = options.Epochs, BatchSize = options.BatchSize * options.K, LastBatch = LastBatch.Drop };
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"training: {options.Epochs} epochs, {options.K} discriminator update(s) of {options.BatchSize} real digits per generator update, {objectives.Criterion} generator criterion, Adam {options.LearningRate} (β₁ {options.Beta1}) each, on {backend.Name} {backend.DType.Name()}, {options.Threads} thread(s)"));
+            $"training: {options.Epochs} epochs, {options.K} discriminator update(s) of {options.BatchSize} real digits per generator update, {objectives.Criterion} generator criterion, Adam {options.LearningRate} ({options.Schedule}, β₁ {options.Beta1}) each, on {backend.Name} {backend.DType.Name()}, {options.Threads} thread(s)"));
         using var data = new Dataset(trainOn.Inputs);
-        var watcher = new GanWatcher(pair, judge, testVerdict, stem, options.Every, options.Epochs, judgedTest.Count);
+        var watcher = new GanWatcher(pair, judge, testVerdict, stem, options.Every, options.Epochs, judgedTest.Count, options.SampleBatchStatistics);
         var trainer = objectives.Trainer();
         MultiPartState final;
         History history;
@@ -116,6 +119,21 @@ internal static class MnistRun
         {
             // Resumed after the last epoch (or none ran): measure what there is.
             watcher.Measure(history.Epochs.Count == 0 ? 0 : history.Epochs[^1].Epoch, final);
+        }
+
+        if (options.Quick && watcher.Rows.Count > 1)
+        {
+            // Exact resume, shown on the quick run: from the first checkpoint to the end again, both parts bit for bit.
+            var first = watcher.Rows[0];
+            var (again, _) = trainer.Fit(Checkpoint.Load(first.Checkpoint, backend, like: fresh), data, fit);
+            var difference = FirstDifference(final, again);
+            Console.WriteLine(difference is null
+                ? $"resume: from the epoch-{first.Epoch} checkpoint (step {first.Step}) to step {again.Step} again: both parts' parameters, layer and optimizer states bit-identical"
+                : $"resume: FAILED, {difference}");
+            if (difference is not null)
+            {
+                return 1;
+            }
         }
 
         var smoothing = Math.Max(1, watcher.StepLosses.Values.First().Count / 100);
@@ -142,6 +160,32 @@ internal static class MnistRun
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wall time: {clock.Elapsed.TotalSeconds:F1} s (GAN training with its checkpoints {training:F1} s){LoadAverage()}"));
         Console.WriteLine($"judge: {watcher.Rows[^1].Verdict.Summary()}");
         return 0;
+    }
+
+    /// <summary>The first leaf where two states differ in a bit (parameters, layer state, optimizer state, part by part), or null.</summary>
+    private static string? FirstDifference(MultiPartState a, MultiPartState b)
+    {
+        foreach (var part in a.Parts)
+        {
+            var other = b[part.Name];
+            foreach (var (what, x, y) in new[] { ("parameters", part.Parameters, other.Parameters), ("layer state", part.LayerState, other.LayerState), ("optimizer state", part.OptimizerState, other.OptimizerState) })
+            {
+                if (!x.Names.SequenceEqual(y.Names))
+                {
+                    return $"{part.Name} {what}: leaves [{string.Join(", ", y.Names)}], expected [{string.Join(", ", x.Names)}]";
+                }
+
+                foreach (var (name, t) in x)
+                {
+                    if (!t.ToArray().Select(BitConverter.DoubleToInt64Bits).SequenceEqual(y[name].ToArray().Select(BitConverter.DoubleToInt64Bits)))
+                    {
+                        return $"{part.Name} {what}: leaf '{name}' differs";
+                    }
+                }
+            }
+        }
+
+        return a.Step == b.Step ? null : $"step {b.Step}, expected {a.Step}";
     }
 
     private static string Describe(Layer layer) => layer is Sequential s ? string.Join(" → ", s.Layers.Select(l => l.Describe())) : layer.Describe();
