@@ -5,9 +5,14 @@
 // The objectives are plain F# functions.
 //
 // Exit code 0 only if the generated samples have about the data's mean and spread and both modes.
+//
+// With "mnist", the MLP GAN of examples/Gan on mnist10k's digits for a few steps (--steps N, default 40; --saturating
+// for the lecture's generator criterion min ln(1 − D(G(z))) instead of the non-saturating max ln D(G(z))), on the
+// Reference backend: both parts' losses and D's accuracy per step, the mean D(G(z)) at the end.
 module Functional.Nets.Examples.Gan.FSharp.Program
 
 open System
+open System.IO
 open Functional.Nets
 open Functional.Nets.FSharp
 open Functional.Nets.Reference
@@ -57,8 +62,70 @@ let statistics (x: float[]) =
     let mean = Array.average x
     mean, sqrt (x |> Array.averageBy (fun v -> (v - mean) ** 2.0)), float (x |> Array.filter (fun v -> v > 0.0) |> Array.length) / float x.Length
 
+/// The folder holding Functional.sln above the working directory (for ../shared/data beside the repository).
+let rec repositoryRoot (dir: DirectoryInfo | null) =
+    match dir with
+    | null -> Directory.GetCurrentDirectory()
+    | d when File.Exists(Path.Combine(d.FullName, "Functional.sln")) -> d.FullName
+    | d -> repositoryRoot d.Parent
+
+/// The MLP pair of examples/Gan (G: z(64) → 256 → 512 → 784, D: 784 → 512 → 256 → 1, LeakyReLU 0.2), a few steps on
+/// mnist10k's first 8,000 digits, on the Reference backend (float64).
+let mnist (saturating: bool) (steps: int) =
+    let z = 64
+    let batch = 64
+    let g = Layer.sequential [ Dense(z, 256); LeakyReLU 0.2; Dense(256, 512); LeakyReLU 0.2; Dense(512, 784); Sigmoid() ]
+    let d = Layer.sequential [ Dense(784, 512); LeakyReLU 0.2; Dense(512, 256); LeakyReLU 0.2; Dense(256, 1) ]
+    let directory = Path.Combine(repositoryRoot (DirectoryInfo(Directory.GetCurrentDirectory())), "..", "shared", "data", "mnist10k")
+    use all = Mnist.Load(directory, backend)
+    let digits = new Dataset(all.Slice(0, 8000).Inputs)
+    let noiseOf (key: Key) (count: int) = key.Normal(count * z) |> Tensor.ofArray backend [ count; z ]
+    let fakeLogits (parameters: TensorTree) (count: int) (key: Key) =
+        d |> Layer.apply (parameters.Child "discriminator") (g |> Layer.apply (parameters.Child "generator") (noiseOf key count))
+
+    /// BCE(D(x), 1) + BCE(D(G(z)), 0), with D's accuracy; G is a constant here.
+    let discriminatorLoss (parameters: TensorTree) _ (b: Batch) (key: Key) : ObjectiveOutput =
+        let real = d |> Layer.apply (parameters.Child "discriminator") b.Inputs
+        let fake = fakeLogits parameters b.Count key
+        let right = (real |> Tensor.toArray |> Array.filter (fun v -> v > 0.0) |> Array.length) + (fake |> Tensor.toArray |> Array.filter (fun v -> v < 0.0) |> Array.length)
+        { Loss = (real |> Loss.binaryCrossEntropyWithLogits (full b.Count 1.0)) + (fake |> Loss.binaryCrossEntropyWithLogits (full b.Count 0.0))
+          State = TensorTree.Empty
+          Metrics = [ "accuracy", float right / float (2 * b.Count) ] }
+
+    /// Non-saturating BCE(D(G(z)), 1), or saturating −BCE(D(G(z)), 0) = mean ln(1 − D(G(z))); D is a constant here.
+    let generatorLoss (parameters: TensorTree) (b: Batch) (key: Key) : Tensor =
+        let fake = fakeLogits parameters b.Count key
+        if saturating then -(fake |> Loss.binaryCrossEntropyWithLogits (full b.Count 0.0))
+        else fake |> Loss.binaryCrossEntropyWithLogits (full b.Count 1.0)
+
+    let adam () = Optim.Adam(2e-4, beta1 = 0.5)
+    let state = Parts.create (Key.seed 0) backend [ "generator", g, adam (); "discriminator", d, adam () ]
+    let trainer =
+        Training.trainer
+            [ Objective.create discriminatorLoss |> Training.update [ "discriminator" ]
+              Objective.ofLoss generatorLoss |> Training.update [ "generator" ] ]
+
+    // One epoch over the first steps × 64 digits: exactly the requested number of steps.
+    let subset = digits.Slice(0, steps * batch)
+    let clock = Diagnostics.Stopwatch.StartNew()
+    let trained, history = state |> Training.fit (FitOptions(Epochs = 1, BatchSize = batch)) [] subset trainer
+    let e = history.Epochs[0]
+    let value name = e |> Training.scalar name |> Option.defaultValue nan
+    printfn "MNIST MLP GAN (%s criterion): %d steps of batch %d in %.1f s on %O" (if saturating then "saturating" else "non-saturating") (Parts.step trained) batch clock.Elapsed.TotalSeconds backend
+    printfn "mean over the steps: D loss %.4f, D accuracy %.3f, G loss %.4f" (value "discriminator.loss") (value "discriminator.accuracy") (value "generator.loss")
+    let dOfG = fakeLogits trained.Parameters 500 (Key.seed 9) |> Tensor.toArray |> Array.averageBy (fun l -> 1.0 / (1.0 + exp -l))
+    printfn "mean D(G(z)) over 500 samples after training: %.4f" dOfG
+    if Double.IsFinite dOfG then 0 else 1
+
 [<EntryPoint>]
-let main _ =
+let main argv =
+  if argv.Length > 0 && argv[0] = "mnist" then
+    let steps =
+        match Array.tryFindIndex ((=) "--steps") argv with
+        | Some i when i + 1 < argv.Length -> int argv[i + 1]
+        | _ -> 40
+    mnist (Array.contains "--saturating" argv) steps
+  else
     // Adam with β₁ = 0.5, as DCGAN does.
     let adam () = Optim.Adam(2e-3, beta1 = 0.5)
     let state = Parts.create (Key.seed 1) backend [ "generator", generator, adam (); "discriminator", discriminator, adam () ]

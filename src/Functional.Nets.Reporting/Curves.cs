@@ -56,6 +56,70 @@ public static class Curves
         multiplot.SavePng(path, width, height);
     }
 
+    /// <summary>
+    /// Writes one line per series against its index (a step count, say) to <paramref name="path"/> (PNG): both parts'
+    /// losses of an adversarial run step by step, or a gradient norm per step on a log₁₀ axis. Non-finite values, and
+    /// values ≤ 0 on a log axis, are left out of their line.
+    /// </summary>
+    /// <param name="path">The PNG file to create or replace; its directory is created if missing.</param>
+    /// <param name="series">A name per line and its values for x = 0, 1, …</param>
+    /// <param name="title">The plot's heading.</param>
+    /// <param name="xLabel">The horizontal axis's label.</param>
+    /// <param name="yLabel">The vertical axis's label.</param>
+    /// <param name="logY">Whether the vertical axis is log₁₀ (ticks labelled 1e−3, 1e−2, …).</param>
+    /// <param name="width">Image width in pixels.</param>
+    /// <param name="height">Image height in pixels.</param>
+    /// <exception cref="ArgumentException">No series, or one with no value to plot; the message names it.</exception>
+    public static void WriteSeriesPng(string path, IReadOnlyList<(string Name, double[] Values)> series, string title, string xLabel, string yLabel, bool logY = false, int width = 1000, int height = 560)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(series);
+        ArgumentNullException.ThrowIfNull(title);
+        ArgumentNullException.ThrowIfNull(xLabel);
+        ArgumentNullException.ThrowIfNull(yLabel);
+        if (series.Count == 0)
+        {
+            throw new ArgumentException("Curves.WriteSeriesPng: give at least one series", nameof(series));
+        }
+
+        var plot = new Plot();
+        foreach (var (name, values) in series)
+        {
+            var points = (values ?? []).Select((v, x) => (X: (double)x, V: v)).Where(p => double.IsFinite(p.V) && (!logY || p.V > 0)).ToArray();
+            if (points.Length == 0)
+            {
+                throw new ArgumentException($"Curves.WriteSeriesPng: the series '{name}' has no {(logY ? "finite positive" : "finite")} value to plot", nameof(series));
+            }
+
+            var line = plot.Add.ScatterLine(points.Select(p => p.X).ToArray(), points.Select(p => logY ? Math.Log10(p.V) : p.V).ToArray());
+            line.LegendText = name;
+            line.LineWidth = 2;
+        }
+
+        if (logY)
+        {
+            // ScottPlot has no log axis: the values are log₁₀'d above and the ticks say so.
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                IntegerTicksOnly = true,
+                LabelFormatter = y => string.Create(CultureInfo.InvariantCulture, $"1e{y:0}"),
+            };
+        }
+
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        plot.ShowLegend(Alignment.UpperRight);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        plot.SavePng(path, width, height);
+    }
+
     /// <summary>One line with markers through the epochs where <paramref name="value"/> is present; nothing if it never is.</summary>
     private static void Series(Plot plot, IReadOnlyList<EpochMetrics> epochs, Func<EpochMetrics, double?> value, string label)
     {
