@@ -127,21 +127,30 @@ public static class CnnStepProfile
             var input = x;
             var theirInput = tx;
             var context = Context.Train(key).ForChild(i);
-            Phase($"  {i,2} {layer}", () =>
+            void OurLayer()
             {
                 using var scope = backend.Scope();
                 layer.Apply(parameters.Child(name), layerState.Child(name), input, context);
-            }, () =>
+            }
+
+            void TheirLayer()
             {
                 using var scope = NewDisposeScope();
                 using var g = no_grad();
                 modules[i].forward(theirInput);
-            });
+            }
+
+            Phase($"  {i,2} {layer}", OurLayer, TheirLayer);
+            Console.WriteLine($"       handles: ours {Handles(OurLayer)}, TorchSharp {Handles(TheirLayer)}");
             x = layer.Apply(parameters.Child(name), layerState.Child(name), input, context).Output;
             using (no_grad())
             {
                 tx = modules[i].forward(theirInput);
             }
+
+            // The memory layout each side's kernels see next (a channels-last or strided result takes other kernels).
+            var ourNative = TorchBackend.ToTorch(x);
+            Console.WriteLine($"       output strides: ours [{string.Join(", ", ourNative.stride())}], TorchSharp [{string.Join(", ", tx.stride())}]");
         }
 
         state.ReleaseUnshared(initial);
