@@ -157,6 +157,13 @@ public sealed class TorchSharpCnn : IDisposable
         Loss(inputs, classes).backward();
     }
 
+    /// <summary>Only <c>torch.optim.Adam.step()</c> on the gradients the last backward left (for <see cref="CnnStepProfile"/>).</summary>
+    public void OptimizerStep()
+    {
+        using var scope = NewDisposeScope();
+        optimizer.step();
+    }
+
     /// <summary>The module's layers in order.</summary>
     public IReadOnlyList<nn.Module<TorchTensor, TorchTensor>> Layers => module.children().Cast<nn.Module<TorchTensor, TorchTensor>>().ToArray();
 

@@ -84,6 +84,38 @@ public static class CnnStepProfile
         Phase("forward + backward (train mode)", OurForwardBackward, () => peer.ForwardBackward(inputs, classes));
         Phase("forward only (train mode, no recording)", OurForward, TheirForward);
 
+        // The trainer's objective (loss, new running statistics as aux, the correct count) differentiated as the step
+        // does it, without the optimizer: what the step adds to forward + backward before the update.
+        var objective = Objectives.Supervised(model, Losses.SoftmaxCrossEntropy);
+        void OurObjectiveGradient()
+        {
+            using var scope = backend.Scope();
+            var (loss, _, _) = Grad.ValueAndGradTrainableWithAux(
+                p =>
+                {
+                    var r = objective(p, layerState, batch, key);
+                    return (r.Loss, r.State);
+                },
+                parameters,
+                TensorTree.Empty);
+            loss.Item();
+        }
+
+        Phase("objective value + gradient (step's path)", OurObjectiveGradient, () => peer.ForwardBackward(inputs, classes));
+
+        // Adam alone on fixed gradients: ours undonated inside a scope (its results released), theirs torch.optim.Adam.step()
+        // on the .grad its last backward left.
+        var (_, fixedGradients) = Grad.ValueAndGrad(p => Losses.SoftmaxCrossEntropy(model.Apply(p, layerState, batch.Inputs, Context.Train(key)).Output, batch.Targets), parameters);
+        peer.ForwardBackward(inputs, classes);
+        void OurAdam()
+        {
+            using var scope = backend.Scope();
+            trainer.Optimizer.Step(fixedGradients, initial.OptimizerState, parameters);
+        }
+
+        Phase("optimizer only (Adam)", OurAdam, () => TorchSharpScalarRace.Run(peer.OptimizerStep));
+        Console.WriteLine($"tensor handles per Adam: ours {Handles(OurAdam)}, TorchSharp {Handles(peer.OptimizerStep)}");
+
         // Layer by layer, forward in training mode without recording, against the peer's module at the same index.
         var modules = peer.Layers;
         var x = batch.Inputs;
@@ -95,21 +127,30 @@ public static class CnnStepProfile
             var input = x;
             var theirInput = tx;
             var context = Context.Train(key).ForChild(i);
-            Phase($"  {i,2} {layer}", () =>
+            void OurLayer()
             {
                 using var scope = backend.Scope();
                 layer.Apply(parameters.Child(name), layerState.Child(name), input, context);
-            }, () =>
+            }
+
+            void TheirLayer()
             {
                 using var scope = NewDisposeScope();
                 using var g = no_grad();
                 modules[i].forward(theirInput);
-            });
+            }
+
+            Phase($"  {i,2} {layer}", OurLayer, TheirLayer);
+            Console.WriteLine($"       handles: ours {Handles(OurLayer)}, TorchSharp {Handles(TheirLayer)}");
             x = layer.Apply(parameters.Child(name), layerState.Child(name), input, context).Output;
             using (no_grad())
             {
                 tx = modules[i].forward(theirInput);
             }
+
+            // The memory layout each side's kernels see next (a channels-last or strided result takes other kernels).
+            var ourNative = TorchBackend.ToTorch(x);
+            Console.WriteLine($"       output strides: ours [{string.Join(", ", ourNative.stride())}], TorchSharp [{string.Join(", ", tx.stride())}]");
         }
 
         state.ReleaseUnshared(initial);
