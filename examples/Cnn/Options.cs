@@ -15,7 +15,7 @@ internal sealed record Options
     public string? Out { get; init; }
 
     /// <summary>Passes over the 8,000 training digits.</summary>
-    public int Epochs { get; init; } = 8;
+    public int Epochs { get; init; } = 16;
 
     /// <summary>Digits per step.</summary>
     public int BatchSize { get; init; } = 128;
@@ -36,10 +36,10 @@ internal sealed record Options
     public int Shift { get; init; } = 2;
 
     /// <summary>The largest random rotation in degrees (0: shifts only, by <see cref="RandomShift"/>); with it, <see cref="RandomAffine"/> distorts.</summary>
-    public double Rotate { get; init; }
+    public double Rotate { get; init; } = 12;
 
     /// <summary>The largest random relative change of size, with <see cref="Rotate"/>.</summary>
-    public double Scale { get; init; }
+    public double Scale { get; init; } = 0.1;
 
     /// <summary>Peak learning rate of Adam.</summary>
     public double LearningRate { get; init; } = 2e-3;
@@ -75,15 +75,16 @@ internal sealed record Options
                                 its first 8,000 digits train, the last 2,000 test
           --backend NAME        torch (float32, default) | torch64 | reference (float64, managed code: very slow)
           --out DIR             curves PNG and CSV (default: examples/Cnn/out)
-          --epochs N            default 8
+          --epochs N            default 16
           --batch N             default 128
           --seed N              default 0
           --channels A,B        channels of the two conv stages, default 32,64
           --hidden H            dense width, default 128
           --dropout P           default 0.3 (0: none)
           --shift S             random shifts of ±S pixels in training, default 2 (0: none)
-          --rotate D            random rotations of ±D degrees (with --scale, a RandomAffine layer, bilinear)
-          --scale F             random scaling by 1 ± F, e.g. 0.1
+          --rotate D            random rotations of ±D degrees, default 12 (with --scale, a RandomAffine layer,
+                                bilinear; --rotate 0 --scale 0: integer shifts only, a RandomShift layer)
+          --scale F             random scaling by 1 ± F, default 0.1
           --lr A                Adam's peak learning rate, default 0.002
           --schedule NAME       cosine (default) | constant
           --residual            add a ResNet basic block after the second stage
