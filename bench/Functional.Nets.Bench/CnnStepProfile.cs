@@ -27,24 +27,9 @@ public static class CnnStepProfile
         var layerState = initial.LayerState;
         var key = Key.FromSeed(3);
 
-        void Phase(string name, Action ours, Action theirs)
-        {
-            var (o, t, ratio) = PairedRuns.Run(ours, theirs, warmup: 1, block: 3, repeats: 7);
-            Console.WriteLine($"{name,-40} ours {1e3 / o.Median,8:F2} ms   TorchSharp {1e3 / t.Median,8:F2} ms   ratio {ratio.Median:F3}");
-        }
+        void Phase(string name, Action ours, Action theirs) => ProfilePhases.Print(name, ours, theirs, block: 3, repeats: 7);
 
-        double Handles(Action op, int calls = 5)
-        {
-            op();
-            var stats = TorchSharp.DisposeScopeManager.Statistics.TensorStatistics;
-            var before = stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount;
-            for (var i = 0; i < calls; i++)
-            {
-                op();
-            }
-
-            return (double)(stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount - before) / calls;
-        }
+        double Handles(Action op, int calls = 5) => ProfilePhases.Handles(op, calls);
 
         var state = initial;
         void OurStep()

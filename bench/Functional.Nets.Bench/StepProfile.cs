@@ -63,18 +63,7 @@ public static class StepProfile
         }
 
         // TorchSharp tensor handles created per call (each one a native call and a native free): a count the load cannot change.
-        double Handles(Action op, int calls = 100)
-        {
-            op();
-            var stats = TorchSharp.DisposeScopeManager.Statistics.TensorStatistics;
-            var before = stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount;
-            for (var i = 0; i < calls; i++)
-            {
-                op();
-            }
-
-            return (double)(stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount - before) / calls;
-        }
+        double Handles(Action op, int calls = 100) => ProfilePhases.Handles(op, calls);
 
         Console.WriteLine($"tensor handles per step: ours {Handles(OurStep)}, TorchSharp {Handles(() => peer.Step(TorchBackend.ToTorch(batch.Inputs), classes))}");
         Console.WriteLine($"tensor handles per forward + backward: ours {Handles(() => { using var scope = backend.Scope(); Grad.ValueAndGrad(p => Losses.SoftmaxCrossEntropy(model.Apply(p, batch.Inputs), batch.Targets), parameters); })}, TorchSharp {Handles(() => peer.ForwardBackward(TorchBackend.ToTorch(batch.Inputs), classes))}");

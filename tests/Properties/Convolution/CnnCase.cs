@@ -233,39 +233,12 @@ public static class CnnLaws
     }
 
     /// <summary>
-    /// Whether a training-mode batch norm saw a channel constant in its batch: its batch variance σ², recovered from the
-    /// Reference's running-variance update as in <see cref="StateFloors"/>, is rounding only (below 1e-24·max(1, μ²),
-    /// where a constant channel's computed σ² is of order u²·μ² ≈ 1e-32·μ²). A layer with momentum 0 keeps no trace and
-    /// is not checked.
+    /// Whether a training-mode batch norm saw a channel constant in its batch: its batch variance σ² (see
+    /// <see cref="BatchMoments"/>) is rounding only (below 1e-24·max(1, μ²),
+    /// where a constant channel's computed σ² is of order u²·μ² ≈ 1e-32·μ²).
     /// </summary>
-    private static bool HasConstantChannel(CnnCase c, TensorTree before, TensorTree after)
-    {
-        foreach (var name in after.Names.Where(n => n.EndsWith("running_mean", StringComparison.Ordinal)))
-        {
-            var prefix = name[..^"running_mean".Length];
-            var m = ((BatchNorm)At(c.Layer, prefix.TrimEnd('.'))).Momentum;
-            if (m == 0)
-            {
-                continue;
-            }
-
-            var meanOld = before[name].ToArray();
-            var meanNew = after[name].ToArray();
-            var varOld = before[prefix + "running_var"].ToArray();
-            var varNew = after[prefix + "running_var"].ToArray();
-            for (var i = 0; i < meanNew.Length; i++)
-            {
-                var mu = (meanNew[i] - ((1 - m) * meanOld[i])) / m;
-                var sigma2 = (varNew[i] - ((1 - m) * varOld[i])) / m;
-                if (sigma2 < 1e-24 * Math.Max(1, mu * mu))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
+    private static bool HasConstantChannel(CnnCase c, TensorTree before, TensorTree after) =>
+        BatchMoments(c, before, after).Any(l => l.Mean.Zip(l.Variance).Any(p => p.Second < 1e-24 * Math.Max(1, p.First * p.First)));
 
     /// <summary>
     /// The scale each running statistic is made of. A batch mean μ = Σx/M of terms of size rms(x) = √(σ² + μ²) carries a
@@ -276,6 +249,23 @@ public static class CnnLaws
     private static Dictionary<string, double> StateFloors(CnnCase c, TensorTree before, TensorTree after)
     {
         var floors = new Dictionary<string, double>();
+        foreach (var (prefix, m, mu, sigma2) in BatchMoments(c, before, after))
+        {
+            var second = mu.Zip(sigma2, (u, v) => Math.Max(0, v) + (u * u)).Max();
+            floors[prefix + "running_mean"] = m * Math.Sqrt(second);
+            floors[prefix + "running_var"] = m * second;
+        }
+
+        return floors;
+    }
+
+    /// <summary>
+    /// Each training-mode batch norm's batch moments, recovered from the Reference's running-statistics update
+    /// (running′ = (1 − m)·running + m·batch): its leaf prefix, momentum m, batch mean μ and unbiased variance σ² per
+    /// channel. A layer with momentum 0 keeps no trace and is left out.
+    /// </summary>
+    private static IEnumerable<(string Prefix, double Momentum, double[] Mean, double[] Variance)> BatchMoments(CnnCase c, TensorTree before, TensorTree after)
+    {
         foreach (var name in after.Names.Where(n => n.EndsWith("running_mean", StringComparison.Ordinal)))
         {
             var prefix = name[..^"running_mean".Length];
@@ -286,20 +276,11 @@ public static class CnnLaws
             }
 
             var meanOld = before[name].ToArray();
-            var meanNew = after[name].ToArray();
             var varOld = before[prefix + "running_var"].ToArray();
-            var varNew = after[prefix + "running_var"].ToArray();
-            var second = meanNew.Select((v, i) =>
-            {
-                var mu = (v - (1 - m) * meanOld[i]) / m;
-                var sigma2 = (varNew[i] - (1 - m) * varOld[i]) / m;
-                return Math.Max(0, sigma2) + mu * mu;
-            }).Max();
-            floors[name] = m * Math.Sqrt(second);
-            floors[prefix + "running_var"] = m * second;
+            var mu = after[name].ToArray().Select((v, i) => (v - ((1 - m) * meanOld[i])) / m).ToArray();
+            var sigma2 = after[prefix + "running_var"].ToArray().Select((v, i) => (v - ((1 - m) * varOld[i])) / m).ToArray();
+            yield return (prefix, m, mu, sigma2);
         }
-
-        return floors;
     }
 
     private static Layer At(Layer layer, string path) =>

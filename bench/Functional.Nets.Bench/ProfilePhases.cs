@@ -1,0 +1,30 @@
+namespace Functional.Nets.Bench;
+
+/// <summary>What the phase-by-phase profiles (<c>--profile-step</c>, <c>--profile-cnn</c>, <c>--profile-lstm</c>) share.</summary>
+public static class ProfilePhases
+{
+    /// <summary>
+    /// Times one phase of ours in alternation with its peer (<see cref="PairedRuns"/>, one warm-up) and prints the
+    /// median milliseconds per call of each side and their ratio (ours' speed over theirs).
+    /// </summary>
+    public static void Print(string name, Action ours, Action theirs, int block, int repeats)
+    {
+        var (o, t, ratio) = PairedRuns.Run(ours, theirs, warmup: 1, block, repeats);
+        Console.WriteLine($"{name,-40} ours {1e3 / o.Median,8:F2} ms   TorchSharp {1e3 / t.Median,8:F2} ms   ratio {ratio.Median:F3}");
+    }
+
+    /// <summary>TorchSharp tensor handles created per call of <paramref name="op"/> (each a native call and a native free): a count the load cannot change.</summary>
+    public static double Handles(Action op, int calls)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        op();
+        var stats = TorchSharp.DisposeScopeManager.Statistics.TensorStatistics;
+        var before = stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount;
+        for (var i = 0; i < calls; i++)
+        {
+            op();
+        }
+
+        return (double)(stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount - before) / calls;
+    }
+}
