@@ -27,9 +27,13 @@ public sealed partial class TorchBackend
         {
             using var scope = torch.NewDisposeScope();
 
+            // An explicit α for every add, kept alive through the native calls: TorchSharp's add(tensor) makes a temporary
+            // Scalar that the GC may finalize during the call (seen: "toFloat" failing in THSTensor_add mid-training).
+            using Scalar one = 1.0;
+
             // [i | f | g | o] = (x W_ihᵀ + b_ih) + (h W_hhᵀ + b_hh), PyTorch's order of the sums.
-            var gates = torch.nn.functional.linear(xn, wi, bi).add_(torch.nn.functional.linear(hn, wh, bh)).chunk(4, 1);
-            var next = gates[1].sigmoid().mul(cn).add_(gates[0].sigmoid().mul(gates[2].tanh()));
+            var gates = torch.nn.functional.linear(xn, wi, bi).add_(torch.nn.functional.linear(hn, wh, bh), one).chunk(4, 1);
+            var next = gates[1].sigmoid().mul(cn).add_(gates[0].sigmoid().mul(gates[2].tanh()), one);
             var output = gates[3].sigmoid().mul(next.tanh());
             scope.MoveToOuter(output, next);
             return (Make(output, h.Shape), Make(next, c.Shape));
@@ -56,11 +60,13 @@ public sealed partial class TorchBackend
         {
             using var scope = torch.NewDisposeScope();
 
+            using Scalar one = 1.0; // explicit α kept alive, as in LstmCell
+
             // [i | f | g | o] = (x W_ihᵀ + b_ih) + (h W_hhᵀ + b_hh), the first sum given.
-            var gates = pn.add(torch.nn.functional.linear(hn, wh, bh));
+            var gates = pn.add(torch.nn.functional.linear(hn, wh, bh), one);
             var s = gates.sigmoid().chunk(4, 1);
             var g = gates.narrow(1, 2L * h.Shape[1], h.Shape[1]).tanh();
-            var next = s[1].mul(cn).add_(s[0].mul(g));
+            var next = s[1].mul(cn).add_(s[0].mul(g), one);
             var output = s[3].mul(next.tanh());
             scope.MoveToOuter(output, next);
             return (Make(output, h.Shape), Make(next, c.Shape));
@@ -84,14 +90,15 @@ public sealed partial class TorchBackend
         try
         {
             using var scope = torch.NewDisposeScope();
+            using Scalar one = 1.0; // explicit α kept alive, as in LstmCell
             var p = torch.nn.functional.linear(xn, wi, bi).chunk(3, 1);
             var q = torch.nn.functional.linear(hn, wh, bh).chunk(3, 1);
-            var r = p[0].add(q[0]).sigmoid_();
-            var z = p[1].add(q[1]).sigmoid_();
-            var n = p[2].add(r.mul(q[2])).tanh_();
+            var r = p[0].add(q[0], one).sigmoid_();
+            var z = p[1].add(q[1], one).sigmoid_();
+            var n = p[2].add(r.mul(q[2]), one).tanh_();
 
             // h′ = n + z ⊙ (h − n), as libtorch's gru_cell arranges it.
-            var next = n.add(z.mul(hn.sub(n)));
+            var next = n.add(z.mul(hn.sub(n)), one);
             scope.MoveToOuter(next);
             return Make(next, h.Shape);
         }
