@@ -70,7 +70,11 @@ public static class Curves
     /// <param name="width">Image width in pixels.</param>
     /// <param name="height">Image height in pixels.</param>
     /// <exception cref="ArgumentException">No series, or one with no value to plot; the message names it.</exception>
-    public static void WriteSeriesPng(string path, IReadOnlyList<(string Name, double[] Values)> series, string title, string xLabel, string yLabel, bool logY = false, int width = 1000, int height = 560)
+    public static void WriteSeriesPng(string path, IReadOnlyList<(string Name, double[] Values)> series, string title, string xLabel, string yLabel, bool logY = false, int width = 1000, int height = 560) =>
+        WriteSeriesPng(path, series, title, xLabel, yLabel, logY, width, height, Alignment.UpperRight);
+
+    /// <summary><see cref="WriteSeriesPng(string, IReadOnlyList{ValueTuple{string, double[]}}, string, string, string, bool, int, int)"/> with the legend at <paramref name="legend"/>.</summary>
+    internal static void WriteSeriesPng(string path, IReadOnlyList<(string Name, double[] Values)> series, string title, string xLabel, string yLabel, bool logY, int width, int height, Alignment legend)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(series);
@@ -110,7 +114,7 @@ public static class Curves
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(legend);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null)
         {

@@ -25,32 +25,7 @@ public static class HiddenStateGradientPlot
             throw new ArgumentException("HiddenStateGradientPlot.WritePng: every series needs at least one norm", nameof(series));
         }
 
-        var plot = new Plot();
-        foreach (var (name, norms) in series)
-        {
-            // log₁₀ of the norms (ScottPlot has no log axis); exact zeros (underflow) are left out of the line.
-            var points = norms.Select((v, k) => (K: (double)k, V: v)).Where(p => p.V > 0 && double.IsFinite(p.V)).ToArray();
-            var line = plot.Add.ScatterLine(points.Select(p => p.K).ToArray(), points.Select(p => Math.Log10(p.V)).ToArray());
-            line.LegendText = name;
-            line.LineWidth = 2;
-        }
-
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = y => $"1e{y:0}",
-        };
-        plot.Title(title);
-        plot.XLabel("step k");
-        plot.YLabel("‖∂L/∂hₖ‖ (log scale)");
-        plot.ShowLegend(Alignment.LowerRight);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null)
-        {
-            Directory.CreateDirectory(directory);
-        }
-
-        plot.SavePng(path, width, height);
+        // log₁₀ of the norms; exact zeros (underflow) are left out of their line, legend below the falling lines.
+        Curves.WriteSeriesPng(path, series, title, "step k", "‖∂L/∂hₖ‖ (log scale)", logY: true, width, height, Alignment.LowerRight);
     }
 }

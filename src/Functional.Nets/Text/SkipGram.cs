@@ -92,7 +92,8 @@ public sealed class SkipGram
 
     /// <summary>
     /// One step of SGD at learning rate <paramref name="rate"/> on the rows <paramref name="batch"/> touches: the
-    /// gradients of the gathered rows (<see cref="RowSelection"/>) update both tables through <see cref="SparseSgd"/>,
+    /// gradients of the gathered vectors (repeats summing into their row; with <paramref name="usesExponent"/> ≠ 0 per
+    /// distinct row through <see cref="RowSelection"/>) update both tables through <see cref="SparseSgd"/>,
     /// in place when <paramref name="donate"/> (then use only the returned tables). Returns the new tables and the batch's loss.
     /// </summary>
     /// <remarks>
