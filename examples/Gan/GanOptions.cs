@@ -41,6 +41,9 @@ internal sealed record GanOptions
     /// <summary>Adam's β₁ for both parts (DCGAN: 0.5).</summary>
     public double Beta1 { get; init; } = 0.5;
 
+    /// <summary>β of an exponential moving average of G's parameters kept in its optimizer state (0: none); samples come from the average.</summary>
+    public double Average { get; init; }
+
     /// <summary>The seed of the run's key.</summary>
     public int Seed { get; init; }
 
@@ -86,6 +89,7 @@ internal sealed record GanOptions
           --lr A                  Adam's rate for both parts, default 0.0002
           --schedule NAME         constant (default) | cosine: both rates annealed to 0 over the run
           --beta1 B               Adam's β₁ for both parts, default 0.5
+          --average B             keep θ̄ ← B·θ̄ + (1 − B)·θ of G's parameters and sample from it (e.g. 0.999), default 0: none
           --seed N                default 0
           --every N               judge + sample grid + checkpoint every N epochs (and at the end), default 2
           --judged N              samples the judge classifies, default 2000
@@ -130,6 +134,7 @@ internal sealed record GanOptions
                 "--lr" => o with { LearningRate = Real() },
                 "--beta1" => o with { Beta1 = Real() },
                 "--schedule" => o with { Schedule = Next() switch { "constant" => "constant", "cosine" => "cosine", var c => throw new ArgumentException($"--schedule must be constant or cosine, got {c}") } },
+                "--average" => o with { Average = Decay(name, Real()) },
                 "--seed" => o with { Seed = Int() },
                 "--every" => o with { Every = Positive(name, Int()) },
                 "--judged" => o with { Judged = Positive(name, Int()) },
@@ -146,6 +151,9 @@ internal sealed record GanOptions
 
         return o;
     }
+
+    private static double Decay(string name, double value) =>
+        value >= 0 && value < 1 ? value : throw new ArgumentException($"option {name} must lie in [0, 1), got {value}");
 
     private static int Positive(string name, int value) =>
         value >= 1 ? value : throw new ArgumentException($"option {name} must be ≥ 1, got {value}");

@@ -60,24 +60,40 @@ internal sealed class GanWatcher(GanPair pair, Judge judge, Verdict test, string
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"checkpoint epoch {epoch} (step {state.Step}, {row.Seconds:F0} s): {verdict.Summary()}; Fréchet distance to the test digits {row.Frechet:F2}; counts [{string.Join(" ", verdict.Counts)}]"));
+        if (Averaged(state))
+        {
+            // The ablation in the same run: the same noise through G's current parameters θ instead of the average.
+            using var raw = Sample(pair, state, Key.FromSeed(5678), judged, batchStatistics, useAverage: false);
+            var rawVerdict = judge.Measure(raw);
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  without the average (G's current parameters): {rawVerdict.Summary()}; Fréchet distance {Judge.Frechet(rawVerdict, test):F2}"));
+        }
+
         return row;
     }
 
+    /// <summary>Whether G's optimizer keeps a parameter average (<see cref="ParameterAverage"/>).</summary>
+    public static bool Averaged(MultiPartState state) => state[GanObjectives.G].OptimizerState.Child("average").Count > 0;
+
     /// <summary>
-    /// <paramref name="count"/> samples G(z) for noise drawn from <paramref name="key"/>, generated in chunks of 250:
+    /// <paramref name="count"/> samples G(z) for noise drawn from <paramref name="key"/> (with G's parameter average when
+    /// its optimizer keeps one and <paramref name="useAverage"/>), generated in chunks of 250:
     /// in evaluation mode (batch norm with its running statistics), or with <paramref name="batchStatistics"/> in
     /// training mode (each chunk normalised by its own statistics; the statistics returned are dropped).
     /// </summary>
-    public static Tensor Sample(GanPair pair, MultiPartState state, Key key, int count, bool batchStatistics)
+    public static Tensor Sample(GanPair pair, MultiPartState state, Key key, int count, bool batchStatistics, bool useAverage = true)
     {
         var backend = state.Backend;
         var g = state[GanObjectives.G];
+        // With a parameter average in G's optimizer state (--average), the samples come from θ̄, not from θ.
+        var parameters = useAverage && Averaged(state) ? ParameterAverage.Average(g.OptimizerState) : g.Parameters;
         var values = new List<double>(count * 784);
         for (var start = 0; start < count; start += 250)
         {
             using var scope = backend.Scope();
             var n = Math.Min(250, count - start);
-            var (x, _) = pair.Generate(g.Parameters, g.LayerState, pair.NoiseBatch(backend, key.Fold((ulong)start), n), batchStatistics ? Context.TrainDeterministic : Context.Eval);
+            var (x, _) = pair.Generate(parameters, g.LayerState, pair.NoiseBatch(backend, key.Fold((ulong)start), n), batchStatistics ? Context.TrainDeterministic : Context.Eval);
             values.AddRange(x.ToArray());
         }
 

@@ -83,6 +83,13 @@ module Optim =
     /// Scales the whole gradient down to global norm `maxNorm` when it is longer (clip_grad_norm_); chain it first.
     let clipByGlobalNorm (maxNorm: float) : Optimizer = Functional.Nets.Optim.ClipByGlobalNorm maxNorm
 
+    /// Keeps θ̄′ = β·θ̄ + (1 − β)·θ′ beside `inner` (an exponential moving average of the parameters, checkpointed
+    /// with the optimizer state); the parameters step as `inner` steps them. Read it with `average`.
+    let withAverage (decay: float) (inner: Optimizer) : Optimizer = Functional.Nets.Optim.ParameterAverage(inner, decay)
+
+    /// The averaged parameters held in the optimizer state of a `withAverage` optimizer.
+    let average (state: TensorTree) : TensorTree = ParameterAverage.Average state
+
     /// torch.optim.Adam's defaults: β = (0.9, 0.999), ε = 10⁻⁸, no weight decay, no AMSGrad.
     let adamDefaults: AdamOptions =
         { Beta1 = 0.9

@@ -223,6 +223,13 @@ public static class Optim
     public static Optimizer Masked(Optimizer inner, Func<string, bool> trainable) => new Masked(inner, trainable);
 
     /// <summary>
+    /// <paramref name="inner"/> with an exponential moving average of the parameters kept in its state,
+    /// θ̄′ = β·θ̄ + (1 − β)·θ′ (<see cref="Functional.Nets.ParameterAverage"/>; read it with
+    /// <see cref="Functional.Nets.ParameterAverage.Average"/>). The parameters step exactly as with <paramref name="inner"/> alone.
+    /// </summary>
+    public static Optimizer ParameterAverage(Optimizer inner, double decay = 0.999) => new ParameterAverage(inner, decay);
+
+    /// <summary>
     /// Freezes every leaf under one of the paths <paramref name="frozen"/> ("0" freezes "0.weight" and "0.bias",
     /// not "10.weight") and trains the rest with <paramref name="inner"/>.
     /// </summary>

@@ -50,6 +50,7 @@ public static class OptimizerCatalog
         ["clip by global norm + adam"] = _ => Optim.Chain(Optim.ClipByGlobalNorm(1.0), Optim.Adam(0.01)),
         ["clip by value + sgd momentum"] = _ => Optim.Chain(Optim.ClipByValue(0.5), Optim.Sgd(0.05, momentum: 0.9)),
         ["masked adam (odd leaves frozen)"] = d => Optim.Masked(Optim.Adam(0.01, weightDecay: d ? 0.01 : 0), EvenLeaves),
+        ["adam with a parameter average"] = d => Optim.ParameterAverage(Optim.Adam(0.01, weightDecay: d ? 0.01 : 0), 0.9),
         ["identity + adamw"] = d => Optim.Chain(Optim.Identity(), Optim.AdamW(0.01, weightDecay: d ? 0.1 : 0)),
     };
 
