@@ -145,6 +145,86 @@ public sealed class SkipGram
         return (TensorTree.Of((Input, nextIn), (Output, nextOut)), loss.Item());
     }
 
+    /// <summary>
+    /// word2vec's order: the triples of <paramref name="batch"/> one after another, each an SGD step at rate
+    /// <paramref name="rate"/> on its own objective at the tables the previous triples left (<see cref="Step"/> takes the
+    /// whole batch's gradients at one point instead). In place when <paramref name="donate"/> (then use only the returned
+    /// tables). Returns the new tables and the sum of the triples' objectives, each at the tables it stepped from.
+    /// </summary>
+    /// <remarks>
+    /// A backend with <see cref="IHostMemory"/> for these tables (Torch on the CPU) runs <see cref="SkipGramKernel"/>, the
+    /// hand-written loop, on their memory; any other runs the plain path that defines the step: <see cref="Step"/> on a
+    /// batch of each triple alone, in order. The tests hold the kernel to that fold of autodiff steps.
+    /// </remarks>
+    /// <param name="tables">The two tables.</param>
+    /// <param name="batch">The triples, in the order they are taken.</param>
+    /// <param name="rate">η.</param>
+    /// <param name="donate">Whether the tables may be updated in place.</param>
+    public (TensorTree Tables, double Loss) SequentialStep(TensorTree tables, SkipGramBatch batch, double rate, bool donate = false)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        ArgumentNullException.ThrowIfNull(batch);
+        var input = RequireTable(tables, Input);
+        var output = RequireTable(tables, Output);
+        if (Capabilities.Of<IHostMemory>(input.Backend) is { } host)
+        {
+            var (a, b) = donate ? (input, output) : (input.Backend.Affine(input, 1, 0), output.Backend.Affine(output, 1, 0));
+            if (TryKernel(host, a, b, batch, rate, out var loss))
+            {
+                return (TensorTree.Of((Input, a), (Output, b)), loss);
+            }
+
+            if (!donate)
+            {
+                a.Dispose();
+                b.Dispose();
+            }
+        }
+
+        // The plain path: Step on each triple alone. Tables made here are ours, so from the second triple on they are donated.
+        var width = batch.Negatives + 1;
+        var current = tables;
+        var total = 0.0;
+        for (var t = 0; t < batch.Count; t++)
+        {
+            var one = batch with { Centres = batch.Centres[t..(t + 1)], Outputs = batch.Outputs[(t * width)..((t + 1) * width)] };
+            var (next, loss) = Step(current, one, rate, donate: donate || t > 0);
+            if (t > 0)
+            {
+                foreach (var (name, old) in current)
+                {
+                    if (!ReferenceEquals(old, next[name]))
+                    {
+                        old.Dispose();
+                    }
+                }
+            }
+
+            current = next;
+            total += loss;
+        }
+
+        return (current, total);
+    }
+
+    private bool TryKernel(IHostMemory host, Tensor input, Tensor output, SkipGramBatch batch, double rate, out double loss)
+    {
+        if (input.DType == DType.Float32 && host.TryGetSpan<float>(input, out var a32) && host.TryGetSpan<float>(output, out var b32))
+        {
+            loss = SkipGramKernel.Run(a32, b32, Dimension, batch.Centres, batch.Outputs, (float)rate);
+            return true;
+        }
+
+        if (input.DType == DType.Float64 && host.TryGetSpan<double>(input, out var a64) && host.TryGetSpan<double>(output, out var b64))
+        {
+            loss = SkipGramKernel.Run(a64, b64, Dimension, batch.Centres, batch.Outputs, rate);
+            return true;
+        }
+
+        loss = 0;
+        return false;
+    }
+
     // n_r^a per gathered row, as a column [u, 1].
     private static Tensor Uses(RowSelection selection, Backend backend, double exponent) =>
         backend.FromArray(selection.Uses.Select(n => Math.Pow(n, exponent)).ToArray(), new Shape(selection.Uses.Count, 1));
