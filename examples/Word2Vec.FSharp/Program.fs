@@ -1,6 +1,7 @@
 // examples/Word2Vec in F#: skip-gram with negative sampling on the Brown corpus (../shared/data/brown), words seen 5
 // times or more, windows of ±5 with random shrinking, 5 noise words from unigram^¾, subsampling 1e-3, rate 0.025
-// decaying linearly; each minibatch of triples one sparse SGD step on the rows it touches, on Torch float32. Then the
+// decaying linearly; the triples taken one by one in word2vec's order (Word2Vec.sequentialStep, the hand-written
+// kernel on the Torch float32 tables' memory), their batches drawn on a second thread (Word2Vec.prefetch). Then the
 // nearest neighbours by cosine and the tag probe. --quick: the first 4,000 sentences, 1 epoch (a smoke run, as CI
 // runs it); --epochs N (default 5).
 open System
@@ -39,15 +40,16 @@ let sampler = SkipGramSampler(vocabulary, window = 5, negatives = 5, sample = 1e
 let model = SkipGram(vocabulary.Count, 100)
 printfn "Brown corpus: %d sentences, %d tokens, %d words seen 5 times or more" sentences.Length tokens vocabulary.Count
 
-/// One epoch: every minibatch a donated step (the tables are updated in place); the mean loss per score.
+/// One epoch: every batch's triples stepped in order, donated (the tables are updated in place); the mean loss per score.
 let trainEpoch (tables: TensorTree) epoch =
     let folder (tables: TensorTree, lossSum, triples) (batch: SkipGramBatch) =
         use scope = backend.Scope()
-        let next, loss = tables |> Word2Vec.step model (Word2Vec.rate 0.025 batch) true batch
+        let next, loss = tables |> Word2Vec.sequentialStep model (Word2Vec.rate 0.025 batch) true batch
         scope.Keep next, lossSum + loss, triples + int64 batch.Count
     let tables, lossSum, triples =
         ids
         |> Word2Vec.epoch sampler (Key.seed (100 + epoch)) batchSize epoch epochs tokens
+        |> Word2Vec.prefetch 4
         |> Seq.fold folder (tables, 0.0, 0L)
     let meanLoss = lossSum / float triples / float (1 + sampler.Negatives)
     printfn "epoch %d/%d: %d triples, mean loss per score %.4f" (epoch + 1) epochs triples meanLoss

@@ -1,12 +1,15 @@
 // word2vec, skip-gram with negative sampling, on the Brown corpus (../shared/data/brown): lower-cased words, tags
 // stripped, words seen 5 times or more; windows of ±5 with word2vec's random shrinking, 5 noise words from unigram^¾,
-// subsampling (s = 1e-3), learning rate 0.025 decaying linearly to 0; minibatches of many (centre, context, noise)
-// triples per step, each a sparse SGD step on the rows it touches (SkipGram.Step), on Torch float32.
+// subsampling (s = 1e-3), learning rate 0.025 decaying linearly to 0; on Torch float32 tables, the sampler's batches
+// drawn on a second thread (Prefetch) and taken in word2vec's order, triple by triple (SkipGram.SequentialStep, the
+// hand-written kernel on the tables' memory), or with --order batched as one sparse SGD step per batch on the rows it
+// touches (SkipGram.Step, libtorch autograd).
 // Then: nearest neighbours by cosine, the tag probe (each word's majority Brown tag class from its 10 nearest
 // neighbours among a fixed random half of the words), and a 2-D PCA map of chosen words (out/word2vec-pca.png).
 // Options: --quick (the first 4,000 sentences, 1 epoch: a few seconds, as CI runs it; a smoke run: after so little
 // training every vector still shares one large common direction, cosine ≈ 1 between any two words), --epochs N (5), --dim D (100),
-// --batch B (triples per step, 512; 128 with --quick), --uses-exponent-percent A (SkipGram.Step's n_r^a, 0: plain sum), --threads T (libtorch threads, 1).
+// --batch B (triples per batch, 512; 128 with --quick), --order sequential|batched (sequential), --uses-exponent-percent A
+// (batched only: SkipGram.Step's n_r^a, 0: plain sum), --threads T (libtorch threads, 1).
 using System.Diagnostics;
 using System.Globalization;
 using Functional.Nets;
@@ -23,6 +26,13 @@ var epochs = Option("--epochs", quick ? 1 : 5);
 var dimension = Option("--dim", 100);
 var batchSize = Option("--batch", quick ? 128 : 512);
 var usesExponent = Option("--uses-exponent-percent", 0) / 100.0;   // SkipGram.Step's division of a row's gradient by n_r^a
+var order = args.SkipWhile(a => a != "--order").Skip(1).FirstOrDefault() ?? "sequential";
+if (order is not ("sequential" or "batched"))
+{
+    Console.Error.WriteLine($"Word2Vec: --order must be sequential or batched, got {order}");
+    return 2;
+}
+
 TorchBackend.Threads = Option("--threads", 1);   // measured at load ~20: 2 spinning libtorch threads took 4.5× as long as 1
 var root = Repository.Root();
 var backend = TorchBackend.CpuFloat32;
@@ -35,7 +45,9 @@ var ids = vocabulary.Encode(sentences);
 var sampler = new SkipGramSampler(vocabulary, window: 5, negatives: 5, sample: 1e-3);
 var model = new SkipGram(vocabulary.Count, dimension);
 Console.WriteLine($"Brown corpus: {sentences.Length:N0} sentences, {tokens:N0} tokens, {vocabulary.Count:N0} words seen 5 times or more ({vocabulary.TotalCount:N0} tokens)");
-Console.WriteLine($"skip-gram, dim {dimension}, window 5, 5 negatives, subsampling 1e-3, {epochs} epoch(s), {batchSize:N0} triples per step, Torch float32, {TorchBackend.Threads} thread(s)");
+Console.WriteLine(order == "sequential"
+    ? $"skip-gram, dim {dimension}, window 5, 5 negatives, subsampling 1e-3, {epochs} epoch(s), triples taken one by one in word2vec's order (batches of {batchSize:N0} drawn on a second thread), Torch float32 tables"
+    : $"skip-gram, dim {dimension}, window 5, 5 negatives, subsampling 1e-3, {epochs} epoch(s), {batchSize:N0} triples per step, Torch float32, {TorchBackend.Threads} thread(s)");
 
 var tables = model.Init(Key.FromSeed(1), backend);
 var seconds = 0.0;
@@ -47,10 +59,13 @@ void Train(Action<int, SkipGramBatch, double> report)
     {
         double lossSum = 0;
         long triples = 0;
-        foreach (var batch in sampler.Epoch(ids, Key.FromSeed(100 + epoch), batchSize, epoch, epochs, tokens))
+        foreach (var batch in sampler.Epoch(ids, Key.FromSeed(100 + epoch), batchSize, epoch, epochs, tokens).Prefetch())
         {
             using var scope = backend.Scope();
-            var (next, loss) = model.Step(tables, batch, SkipGram.LearningRate(0.025, batch.Progress), donate: true, usesExponent);
+            var rate = SkipGram.LearningRate(0.025, batch.Progress);
+            var (next, loss) = order == "sequential"
+                ? model.SequentialStep(tables, batch, rate, donate: true)
+                : model.Step(tables, batch, rate, donate: true, usesExponent);
             tables = scope.Keep(next);        // donated: the same tensors, updated in place
             lossSum += loss;
             triples += batch.Count;

@@ -27,6 +27,16 @@ module Word2Vec =
         let struct (next, loss) = model.Step(tables, batch, rate, donate)
         next, loss
 
+    /// word2vec's order: the triples of `batch` one after another, each an SGD step on its own objective at the tables
+    /// the previous ones left (the hand-written kernel on Torch CPU tables); the new tables and the summed loss. With
+    /// `donate`, in place.
+    let sequentialStep (model: SkipGram) (rate: float) (donate: bool) (batch: SkipGramBatch) (tables: TensorTree) : TensorTree * float =
+        let struct (next, loss) = model.SequentialStep(tables, batch, rate, donate)
+        next, loss
+
+    /// The batches of `batches` drawn on a second thread, at most `depth` ahead of their use, in the same order.
+    let prefetch (depth: int) (batches: seq<SkipGramBatch>) : seq<SkipGramBatch> = Prefetching.Prefetch(batches, depth)
+
     /// The `count` nearest words to `word` by cosine, nearest first.
     let nearest (count: int) (word: string) (vectors: WordVectors) : (string * float) list =
         [ for struct (w, c) in vectors.Nearest(word, count) -> w, c ]
