@@ -35,6 +35,9 @@ internal sealed record GanOptions
     /// <summary>Adam's rate for both parts.</summary>
     public double LearningRate { get; init; } = 2e-4;
 
+    /// <summary>Adam's rate for the discriminator when it differs from G's (two time-scale updates, Heusel et al. 2017); null: <see cref="LearningRate"/>.</summary>
+    public double? DiscriminatorLearningRate { get; init; }
+
     /// <summary><c>constant</c> (the default) or <c>cosine</c>: both rates follow α(t) = ½α₀(1 + cos(πt/T)) to 0 over the run's T steps.</summary>
     public string Schedule { get; init; } = "constant";
 
@@ -87,6 +90,7 @@ internal sealed record GanOptions
           --noise N               noise dimensions, default 64
           --width C               conv pair's base width, default 32
           --lr A                  Adam's rate for both parts, default 0.0002
+          --lr-d A                the discriminator's rate when it differs (two time scales), default: --lr
           --schedule NAME         constant (default) | cosine: both rates annealed to 0 over the run
           --beta1 B               Adam's β₁ for both parts, default 0.5
           --average B             keep θ̄ ← B·θ̄ + (1 − B)·θ of G's parameters and sample from it (e.g. 0.999), default 0: none
@@ -132,6 +136,7 @@ internal sealed record GanOptions
                 "--noise" => o with { Noise = Positive(name, Int()) },
                 "--width" => o with { Width = Positive(name, Int()) },
                 "--lr" => o with { LearningRate = Real() },
+                "--lr-d" => o with { DiscriminatorLearningRate = Real() },
                 "--beta1" => o with { Beta1 = Real() },
                 "--schedule" => o with { Schedule = Next() switch { "constant" => "constant", "cosine" => "cosine", var c => throw new ArgumentException($"--schedule must be constant or cosine, got {c}") } },
                 "--average" => o with { Average = Decay(name, Real()) },

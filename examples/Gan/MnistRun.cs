@@ -69,11 +69,12 @@ internal static class MnistRun
         var objectives = new GanObjectives(pair, options.Criterion, options.K);
         // T = the run's steps: full batches of k·B real digits per epoch (the last partial one is dropped).
         var totalSteps = (long)options.Epochs * (train.Count / (options.BatchSize * options.K));
-        Schedule Rate() => options.Schedule == "cosine" ? Schedules.Cosine(options.LearningRate, Math.Max(totalSteps, 1)) : Schedules.Constant(options.LearningRate);
+        var rateD = options.DiscriminatorLearningRate ?? options.LearningRate;
+        Schedule Rate(double start) => options.Schedule == "cosine" ? Schedules.Cosine(start, Math.Max(totalSteps, 1)) : Schedules.Constant(start);
         var fresh = MultiPartState.Create(
             Key.FromSeed(options.Seed), backend,
-            (GanObjectives.G, pair.Generator, options.Average > 0 ? Optim.ParameterAverage(Optim.Adam(Rate(), beta1: options.Beta1), options.Average) : Optim.Adam(Rate(), beta1: options.Beta1)),
-            (GanObjectives.D, pair.Discriminator, Optim.Adam(Rate(), beta1: options.Beta1)));
+            (GanObjectives.G, pair.Generator, options.Average > 0 ? Optim.ParameterAverage(Optim.Adam(Rate(options.LearningRate), beta1: options.Beta1), options.Average) : Optim.Adam(Rate(options.LearningRate), beta1: options.Beta1)),
+            (GanObjectives.D, pair.Discriminator, Optim.Adam(Rate(rateD), beta1: options.Beta1)));
         Console.WriteLine($"generator: {Describe(pair.Generator)}, {pair.Generator.ParameterCount:N0} parameters");
         Console.WriteLine($"discriminator: {Describe(pair.Discriminator)}, {pair.Discriminator.ParameterCount:N0} parameters");
 
@@ -104,7 +105,7 @@ internal static class MnistRun
         var fit = new FitOptions { Epochs = options.Epochs, BatchSize = options.BatchSize * options.K, LastBatch = LastBatch.Drop };
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"training: {options.Epochs} epochs, {options.K} discriminator update(s) of {options.BatchSize} real digits per generator update, {objectives.Criterion} generator criterion, Adam {options.LearningRate} ({options.Schedule}, β₁ {options.Beta1}) each{(options.Average > 0 ? $", samples from G's parameter average (β {options.Average})" : "")}, on {backend.Name} {backend.DType.Name()}, {options.Threads} thread(s)"));
+            $"training: {options.Epochs} epochs, {options.K} discriminator update(s) of {options.BatchSize} real digits per generator update, {objectives.Criterion} generator criterion, Adam {options.LearningRate}{(rateD != options.LearningRate ? $" (D: {rateD})" : "")} ({options.Schedule}, β₁ {options.Beta1}) each{(options.Average > 0 ? $", samples from G's parameter average (β {options.Average})" : "")}, on {backend.Name} {backend.DType.Name()}, {options.Threads} thread(s)"));
         using var data = new Dataset(trainOn.Inputs);
         var watcher = new GanWatcher(pair, judge, testVerdict, stem, options.Every, options.Epochs, judgedTest.Count, options.SampleBatchStatistics);
         var trainer = objectives.Trainer();
