@@ -32,6 +32,9 @@ internal sealed record GanOptions
     /// <summary>The conv pair's base width c (G: 2c → c maps, D: c → 2c).</summary>
     public int Width { get; init; } = 32;
 
+    /// <summary>The conv pair's discriminator width when it differs from G's (D: c → 2c); null: <see cref="Width"/>.</summary>
+    public int? DiscriminatorWidth { get; init; }
+
     /// <summary>Adam's rate for both parts.</summary>
     public double LearningRate { get; init; } = 2e-4;
 
@@ -89,6 +92,7 @@ internal sealed record GanOptions
           --batch N               real digits per discriminator update, default 64
           --noise N               noise dimensions, default 64
           --width C               conv pair's base width, default 32
+          --width-d C             the conv discriminator's base width when it differs, default: --width
           --lr A                  Adam's rate for both parts, default 0.0002
           --lr-d A                the discriminator's rate when it differs (two time scales), default: --lr
           --schedule NAME         constant (default) | cosine: both rates annealed to 0 over the run
@@ -135,6 +139,7 @@ internal sealed record GanOptions
                 "--batch" => o with { BatchSize = Positive(name, Int()) },
                 "--noise" => o with { Noise = Positive(name, Int()) },
                 "--width" => o with { Width = Positive(name, Int()) },
+                "--width-d" => o with { DiscriminatorWidth = Positive(name, Int()) },
                 "--lr" => o with { LearningRate = Real() },
                 "--lr-d" => o with { DiscriminatorLearningRate = Real() },
                 "--beta1" => o with { Beta1 = Real() },

@@ -28,19 +28,20 @@ internal sealed record GanPair(string Name, Layer Generator, Layer Discriminator
     /// The convolutional pair, DCGAN's recipe (Radford et al. 2016) at MNIST size: G takes z as [N, z, 1, 1] through
     /// ConvT 7×7 (→ 7×7, c₁ maps), ConvT 4×4 stride 2 (→ 14×14, c₂), ConvT 4×4 stride 2 (→ 28×28, 1), batch norm and
     /// ReLU between, a sigmoid at the end; D mirrors it with strided 4×4 convolutions (28 → 14 → 7) and LeakyReLU 0.2,
-    /// no batch norm, then one dense logit. Convolutions feeding a batch norm carry no bias.
+    /// no batch norm, then one dense logit. Convolutions feeding a batch norm carry no bias. G's base width is
+    /// <paramref name="width"/> (c₁ = 2c, c₂ = c), D's <paramref name="discriminatorWidth"/> (c → 2c; default c).
     /// </summary>
-    public static GanPair Conv(int noise, int width) => new(
+    public static GanPair Conv(int noise, int width, int? discriminatorWidth = null) => new(
         "conv",
         new Sequential(
             new ConvTranspose2d(noise, 2 * width, 7, bias: false), new BatchNorm(2 * width), new ReLU(),
             new ConvTranspose2d(2 * width, width, 4, stride: 2, padding: 1, bias: false), new BatchNorm(width), new ReLU(),
             new ConvTranspose2d(width, 1, 4, stride: 2, padding: 1), new Sigmoid()),
         new Sequential(
-            new Conv2d(1, width, 4, stride: 2, padding: Padding.Symmetric(1, 1)), new LeakyReLU(0.2),
-            new Conv2d(width, 2 * width, 4, stride: 2, padding: Padding.Symmetric(1, 1)), new LeakyReLU(0.2),
+            new Conv2d(1, discriminatorWidth ?? width, 4, stride: 2, padding: Padding.Symmetric(1, 1)), new LeakyReLU(0.2),
+            new Conv2d(discriminatorWidth ?? width, 2 * (discriminatorWidth ?? width), 4, stride: 2, padding: Padding.Symmetric(1, 1)), new LeakyReLU(0.2),
             new Flatten(),
-            new Dense(2 * width * 7 * 7, 1)),
+            new Dense(2 * (discriminatorWidth ?? width) * 7 * 7, 1)),
         noise,
         NoiseAsMaps: true);
 

@@ -65,7 +65,7 @@ internal static class MnistRun
         Console.WriteLine($"data: {Path.GetFullPath(dataDirectory)}: {train.Count} digits to train, {test.Count} to test");
         var trainOn = train.ToBackend(backend);
         var testOn = test.ToBackend(backend);
-        var pair = options.Pair == "conv" ? GanPair.Conv(options.Noise, options.Width) : GanPair.Mlp(options.Noise);
+        var pair = options.Pair == "conv" ? GanPair.Conv(options.Noise, options.Width, options.DiscriminatorWidth) : GanPair.Mlp(options.Noise);
         var objectives = new GanObjectives(pair, options.Criterion, options.K);
         // T = the run's steps: full batches of k·B real digits per epoch (the last partial one is dropped).
         var totalSteps = (long)options.Epochs * (train.Count / (options.BatchSize * options.K));
