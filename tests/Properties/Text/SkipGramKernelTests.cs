@@ -12,12 +12,6 @@ namespace Functional.Nets.Tests.Text;
 /// </summary>
 public sealed class SkipGramKernelTests(ITestOutputHelper output)
 {
-    private static readonly string[][] Corpus =
-    [
-        ["the", "cat", "sat", "on", "the", "mat"], ["the", "dog", "sat", "on", "the", "log"], ["a", "cat", "saw", "a", "dog"],
-        ["the", "dog", "saw", "the", "cat", "on", "the", "mat"], ["a", "log", "is", "not", "a", "mat"],
-    ];
-
     /// <summary>Seeds × dimensions: 4 and 37 (a SIMD width's remainder), batches of 24 triples with 3 noise words each.</summary>
     public static TheoryData<int, int> Cases => new() { { 1, 4 }, { 2, 4 }, { 3, 37 }, { 4, 37 }, { 5, 100 } };
 
@@ -124,9 +118,9 @@ public sealed class SkipGramKernelTests(ITestOutputHelper output)
 
     private static (SkipGram Model, SkipGramBatch Batch) Case(int seed, int dimension)
     {
-        var vocabulary = Vocabulary.Build(Corpus, minCount: 1);
+        var vocabulary = Vocabulary.Build(SkipGramTests.Corpus, minCount: 1);
         var sampler = new SkipGramSampler(vocabulary, window: 2, negatives: 3, sample: 0.05);
-        return (new SkipGram(vocabulary.Count, dimension), sampler.Epoch(vocabulary.Encode(Corpus), Key.FromSeed(seed), 24).First());
+        return (new SkipGram(vocabulary.Count, dimension), sampler.Epoch(vocabulary.Encode(SkipGramTests.Corpus), Key.FromSeed(seed), 24).First());
     }
 
     // Both tables random at the scale training reaches (the zero output table of Init would hide the input's gradient).

@@ -12,8 +12,8 @@ namespace Functional.Nets.Tests.Text;
 /// </summary>
 public sealed class SkipGramTests(ITestOutputHelper output)
 {
-    // A tiny corpus with a skewed distribution (so subsampling and the noise distribution matter).
-    private static readonly string[][] Corpus =
+    /// <summary>A tiny corpus with a skewed distribution (so subsampling and the noise distribution matter).</summary>
+    internal static readonly string[][] Corpus =
     [
         ["the", "cat", "sat", "on", "the", "mat"], ["the", "dog", "sat", "on", "the", "log"], ["a", "cat", "saw", "a", "dog"],
         ["the", "dog", "saw", "the", "cat", "on", "the", "mat"], ["a", "log", "is", "not", "a", "mat"],
