@@ -47,8 +47,11 @@ internal sealed record GanOptions
     /// <summary>Adam's β₁ for both parts (DCGAN: 0.5).</summary>
     public double Beta1 { get; init; } = 0.5;
 
-    /// <summary>β of an exponential moving average of G's parameters kept in its optimizer state (0: none); samples come from the average.</summary>
-    public double Average { get; init; }
+    /// <summary>
+    /// β of each exponential moving average of G's parameters kept in its optimizer state (none: empty); samples come
+    /// from the last one, and every checkpoint also judges the others and G's current parameters.
+    /// </summary>
+    public IReadOnlyList<double> Averages { get; init; } = [];
 
     /// <summary>The seed of the run's key.</summary>
     public int Seed { get; init; }
@@ -97,7 +100,8 @@ internal sealed record GanOptions
           --lr-d A                the discriminator's rate when it differs (two time scales), default: --lr
           --schedule NAME         constant (default) | cosine: both rates annealed to 0 over the run
           --beta1 B               Adam's β₁ for both parts, default 0.5
-          --average B             keep θ̄ ← B·θ̄ + (1 − B)·θ of G's parameters and sample from it (e.g. 0.999), default 0: none
+          --average B[,B2…]       keep θ̄ ← B·θ̄ + (1 − B)·θ of G's parameters and sample from it (e.g. 0.999; with
+                                  several, sample from the last and judge the others beside it), default: none
           --seed N                default 0
           --every N               judge + sample grid + checkpoint every N epochs (and at the end), default 2
           --judged N              samples the judge classifies, default 2000
@@ -144,7 +148,7 @@ internal sealed record GanOptions
                 "--lr-d" => o with { DiscriminatorLearningRate = Real() },
                 "--beta1" => o with { Beta1 = Real() },
                 "--schedule" => o with { Schedule = Next() switch { "constant" => "constant", "cosine" => "cosine", var c => throw new ArgumentException($"--schedule must be constant or cosine, got {c}") } },
-                "--average" => o with { Average = Decay(name, Real()) },
+                "--average" => o with { Averages = [.. Next().Split(',').Select(v => Decay(name, double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)))] },
                 "--seed" => o with { Seed = Int() },
                 "--every" => o with { Every = Positive(name, Int()) },
                 "--judged" => o with { Judged = Positive(name, Int()) },

@@ -11,7 +11,7 @@ internal sealed record CheckpointRow(int Epoch, long Step, double Seconds, Verdi
 /// saves a checkpoint of both parts, writes a grid of 64 samples (always the same noise, so the grids show one
 /// generator learning) and lets the judge measure <c>judged</c> samples against the test digits.
 /// </summary>
-internal sealed class GanWatcher(GanPair pair, Judge judge, Verdict test, string stem, int every, int epochs, int judged, bool batchStatistics) : TrainingCallback
+internal sealed class GanWatcher(GanPair pair, Judge judge, Verdict test, string stem, int every, int epochs, int judged, bool batchStatistics, IReadOnlyList<double> averages) : TrainingCallback
 {
     private readonly System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
 
@@ -60,34 +60,46 @@ internal sealed class GanWatcher(GanPair pair, Judge judge, Verdict test, string
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"checkpoint epoch {epoch} (step {state.Step}, {row.Seconds:F0} s): {verdict.Summary()}; Fréchet distance to the test digits {row.Frechet:F2}; counts [{string.Join(" ", verdict.Counts)}]"));
-        if (Averaged(state))
+        // The ablation in the same run: the same noise through the other averages (innermost last) and G's current parameters θ.
+        var kept = Averages(state);
+        var others = kept.Skip(1).Select((tree, i) => ($"with the average β = {averages[averages.Count - 2 - i]}", tree))
+            .Concat(kept.Count > 0 ? [("without the average (G's current parameters)", state[GanObjectives.G].Parameters)] : []);
+        foreach (var (label, parameters) in others)
         {
-            // The ablation in the same run: the same noise through G's current parameters θ instead of the average.
-            using var raw = Sample(pair, state, Key.FromSeed(5678), judged, batchStatistics, useAverage: false);
-            var rawVerdict = judge.Measure(raw);
+            using var other = Sample(pair, state, Key.FromSeed(5678), judged, batchStatistics, parameters);
+            var otherVerdict = judge.Measure(other);
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"  without the average (G's current parameters): {rawVerdict.Summary()}; Fréchet distance {Judge.Frechet(rawVerdict, test):F2}"));
+                $"  {label}: {otherVerdict.Summary()}; Fréchet distance {Judge.Frechet(otherVerdict, test):F2}"));
         }
 
         return row;
     }
 
-    /// <summary>Whether G's optimizer keeps a parameter average (<see cref="ParameterAverage"/>).</summary>
-    public static bool Averaged(MultiPartState state) => state[GanObjectives.G].OptimizerState.Child("average").Count > 0;
+    /// <summary>The parameter averages G's optimizer keeps (<see cref="ParameterAverage"/>, nested), outermost first.</summary>
+    public static List<TensorTree> Averages(MultiPartState state)
+    {
+        var found = new List<TensorTree>();
+        for (var s = state[GanObjectives.G].OptimizerState; s.Child("average").Count > 0; s = s.Child("inner"))
+        {
+            found.Add(ParameterAverage.Average(s));
+        }
+
+        return found;
+    }
 
     /// <summary>
-    /// <paramref name="count"/> samples G(z) for noise drawn from <paramref name="key"/> (with G's parameter average when
-    /// its optimizer keeps one and <paramref name="useAverage"/>), generated in chunks of 250:
+    /// <paramref name="count"/> samples G(z) for noise drawn from <paramref name="key"/> with <paramref name="parameters"/>
+    /// (default: G's outermost parameter average when its optimizer keeps one, else its parameters), generated in chunks of 250:
     /// in evaluation mode (batch norm with its running statistics), or with <paramref name="batchStatistics"/> in
     /// training mode (each chunk normalised by its own statistics; the statistics returned are dropped).
     /// </summary>
-    public static Tensor Sample(GanPair pair, MultiPartState state, Key key, int count, bool batchStatistics, bool useAverage = true)
+    public static Tensor Sample(GanPair pair, MultiPartState state, Key key, int count, bool batchStatistics, TensorTree? parameters = null)
     {
         var backend = state.Backend;
         var g = state[GanObjectives.G];
         // With a parameter average in G's optimizer state (--average), the samples come from θ̄, not from θ.
-        var parameters = useAverage && Averaged(state) ? ParameterAverage.Average(g.OptimizerState) : g.Parameters;
+        parameters ??= Averages(state).FirstOrDefault() ?? g.Parameters;
         var values = new List<double>(count * 784);
         for (var start = 0; start < count; start += 250)
         {

@@ -73,7 +73,7 @@ internal static class MnistRun
         Schedule Rate(double start) => options.Schedule == "cosine" ? Schedules.Cosine(start, Math.Max(totalSteps, 1)) : Schedules.Constant(start);
         var fresh = MultiPartState.Create(
             Key.FromSeed(options.Seed), backend,
-            (GanObjectives.G, pair.Generator, options.Average > 0 ? Optim.ParameterAverage(Optim.Adam(Rate(options.LearningRate), beta1: options.Beta1), options.Average) : Optim.Adam(Rate(options.LearningRate), beta1: options.Beta1)),
+            (GanObjectives.G, pair.Generator, options.Averages.Aggregate(Optim.Adam(Rate(options.LearningRate), beta1: options.Beta1), Optim.ParameterAverage)),
             (GanObjectives.D, pair.Discriminator, Optim.Adam(Rate(rateD), beta1: options.Beta1)));
         Console.WriteLine($"generator: {Describe(pair.Generator)}, {pair.Generator.ParameterCount:N0} parameters");
         Console.WriteLine($"discriminator: {Describe(pair.Discriminator)}, {pair.Discriminator.ParameterCount:N0} parameters");
@@ -100,14 +100,14 @@ internal static class MnistRun
             Console.WriteLine($"resumed from {Path.GetFullPath(resume)} at step {state.Step}");
         }
 
-        var name = $"gan-{pair.Name}-{(options.Criterion == GeneratorCriterion.NonSaturating ? "ns" : "sat")}-k{options.K}{(options.Schedule == "cosine" ? "-cosine" : "")}{(options.Average > 0 ? "-avg" : "")}{(options.Quick ? "-quick" : "")}";
+        var name = $"gan-{pair.Name}-{(options.Criterion == GeneratorCriterion.NonSaturating ? "ns" : "sat")}-k{options.K}{(options.Schedule == "cosine" ? "-cosine" : "")}{(options.Averages.Count > 0 ? "-avg" : "")}{(options.Quick ? "-quick" : "")}";
         var stem = Path.Combine(outDirectory, name);
         var fit = new FitOptions { Epochs = options.Epochs, BatchSize = options.BatchSize * options.K, LastBatch = LastBatch.Drop };
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"training: {options.Epochs} epochs, {options.K} discriminator update(s) of {options.BatchSize} real digits per generator update, {objectives.Criterion} generator criterion, Adam {options.LearningRate}{(rateD != options.LearningRate ? $" (D: {rateD})" : "")} ({options.Schedule}, β₁ {options.Beta1}) each{(options.Average > 0 ? $", samples from G's parameter average (β {options.Average})" : "")}, on {backend.Name} {backend.DType.Name()}, {options.Threads} thread(s)"));
+            $"training: {options.Epochs} epochs, {options.K} discriminator update(s) of {options.BatchSize} real digits per generator update, {objectives.Criterion} generator criterion, Adam {options.LearningRate}{(rateD != options.LearningRate ? $" (D: {rateD})" : "")} ({options.Schedule}, β₁ {options.Beta1}) each{(options.Averages.Count > 0 ? $", samples from G's parameter average (β {string.Join(", ", options.Averages)})" : "")}, on {backend.Name} {backend.DType.Name()}, {options.Threads} thread(s)"));
         using var data = new Dataset(trainOn.Inputs);
-        var watcher = new GanWatcher(pair, judge, testVerdict, stem, options.Every, options.Epochs, judgedTest.Count, options.SampleBatchStatistics);
+        var watcher = new GanWatcher(pair, judge, testVerdict, stem, options.Every, options.Epochs, judgedTest.Count, options.SampleBatchStatistics, options.Averages);
         var trainer = objectives.Trainer();
         MultiPartState final;
         History history;
