@@ -23,7 +23,7 @@ internal sealed record Verdict(int[] Counts, double MeanTopProbability, Tensor F
     /// <summary>The closing line's form: <c>N of 10 classes, largest share P%, smallest share Q%, mean top probability T</c>.</summary>
     public string Summary() => string.Create(
         CultureInfo.InvariantCulture,
-        $"{ClassesPresent} of 10 classes, largest share {100 * LargestShare:F1}%, smallest share {100 * SmallestShare:F1}%, mean top probability {MeanTopProbability:F3}");
+        $"{ClassesPresent} of 10 classes, largest share {100 * LargestShare:F1}%, smallest share {100 * SmallestShare:F1}%, mean top probability {MeanTopProbability:F4}");
 }
 
 /// <summary>

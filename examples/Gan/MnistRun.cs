@@ -154,7 +154,7 @@ internal static class MnistRun
             var v = r.Verdict;
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{r.Epoch,5} {r.Step,6} {r.Seconds,7:F0} {v.ClassesPresent,7} {100 * v.LargestShare,7:F1}% {100 * v.SmallestShare,8:F1}% {v.MeanTopProbability,10:F3} {r.Frechet,8:F2}"));
+                $"{r.Epoch,5} {r.Step,6} {r.Seconds,7:F0} {v.ClassesPresent,7} {100 * v.LargestShare,7:F1}% {100 * v.SmallestShare,8:F1}% {v.MeanTopProbability,10:F4} {r.Frechet,8:F2}"));
         }
 
         var training = history.Epochs.Count == 0 ? 0 : history.Epochs[^1].Elapsed.TotalSeconds;
