@@ -64,7 +64,7 @@ Section("i", "MLP step vs TorchSharp across widths and batch sizes", () => resul
 Section("j", "dropout masks drawn on the host vs precomputed on the device (MLP, CNN steps)", () => results.Randomness = RandomnessCostBench.Run(data, mnist, settings));
 Section("m", "convolution throughput, Reference vs libtorch float64", () => results.Conv = ConvThroughputBench.Run(settings));
 Section("k", "embedding step, sparse vs dense gradients (100,000 × 100 table)", () => results.SparseEmbedding = SparseEmbeddingBench.Run(settings));
-Section("l", "word2vec on the Brown corpus vs gensim 4.2", () => results.Word2Vec = Word2VecBench.Run(Path.Combine(root, "..", "shared", "data", "brown", "brown-tagged.txt.gz"), settings));
+Section("l", "word2vec on the Brown corpus vs gensim 4.2", () => results.Word2Vec = Word2VecBench.Run(Path.Combine(root, "..", "shared", "data", "brown", "brown-tagged.txt.gz")));
 Section("e", $"memory soaks, {settings.SoakSteps:N0} steps each", () =>
 {
     using var train = data.Slice(0, 8000);

@@ -24,7 +24,7 @@ public static class Word2VecBench
     public const string Python = "/usr/bin/python3";
 
     /// <summary>Trains both and probes both.</summary>
-    public static Word2VecResult Run(string brown, BenchSettings settings)
+    public static Word2VecResult Run(string brown)
     {
         const int epochs = 5;
         var corpus = BrownCorpus.Load(brown);

@@ -34,8 +34,9 @@ module Word2Vec =
         let struct (next, loss) = model.SequentialStep(tables, batch, rate, donate)
         next, loss
 
-    /// The batches of `batches` drawn on a second thread, at most `depth` ahead of their use, in the same order.
-    let prefetch (depth: int) (batches: seq<SkipGramBatch>) : seq<SkipGramBatch> = Prefetching.Prefetch(batches, depth)
+    /// The items of `batches` (host data, such as the sampler's batches) produced on a second thread, at most `depth`
+    /// ahead of their use, in the same order.
+    let prefetch (depth: int) (batches: seq<'T>) : seq<'T> = Prefetching.Prefetch(batches, depth)
 
     /// The `count` nearest words to `word` by cosine, nearest first.
     let nearest (count: int) (word: string) (vectors: WordVectors) : (string * float) list =
