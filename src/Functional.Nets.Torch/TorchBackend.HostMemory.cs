@@ -29,4 +29,22 @@ public sealed partial class TorchBackend : IHostMemory
         entries = MemoryMarshal.Cast<byte, T>(native.bytes);
         return true;
     }
+
+    /// <inheritdoc />
+    /// <remarks><c>torch.empty</c> on the CPU; null for a backend on a device.</remarks>
+    Tensor? IHostMemory.AllocateUninitialized(Shape shape)
+    {
+        if (device.type != DeviceType.CPU)
+        {
+            return null;
+        }
+
+        var dims = new long[shape.Rank];
+        for (var i = 0; i < dims.Length; i++)
+        {
+            dims[i] = shape[i];
+        }
+
+        return Make(torch.empty(dims, scalarType, device), shape);
+    }
 }

@@ -88,6 +88,8 @@ public sealed class ScaleByAdam : Optimizer
     /// <remarks>
     /// θ′ = θ + c·(m̂ / (1 − β₁ᵗ)) / (√v / √(1 − β₂ᵗ) + ε) in one fused map (torch.optim's <c>addcdiv_</c>, out of place),
     /// with v̄ for v under AMSGrad: the same operations as <see cref="Update"/> followed by θ + c·u, with c·u folded into one pass.
+    /// Without AMSGrad, on a backend whose operands are in host memory (<see cref="IHostMemory"/>), the whole update is
+    /// one loop over the flat buffers (<see cref="AdamKernel"/>), with the same roundings as the composition.
     /// </remarks>
     internal override (TensorTree Parameters, TensorTree State) UpdateAndApply(
         TensorTree gradients, TensorTree state, TensorTree parameters, double scale, bool donated = false)
@@ -102,6 +104,11 @@ public sealed class ScaleByAdam : Optimizer
                 // Donated: m, v and θ are updated in place (lerp_, mul_/addcmul_, addcdiv_), as torch.optim does;
                 // AMSGrad's v̄ gets a fresh buffer (torch.optim also allocates one, with torch.maximum).
                 var p = x[^1];
+                if (!Amsgrad && AdamKernel.TryStep(x[0], x[1], x[2], p, Coefficients(sqrtCorrection2, scale / correction1), reuse) is { } fused)
+                {
+                    return fused;
+                }
+
                 var (mt, vt) = Moments(x[0], x[1], x[2], reuse);
                 var denominator = Amsgrad ? Tensor.Maximum(x[3], vt) : vt;
                 var next = UpdateMaps.AddRatioToRoot(p, mt, denominator, 1 / sqrtCorrection2, Epsilon, scale / correction1, reuse);
@@ -111,6 +118,10 @@ public sealed class ScaleByAdam : Optimizer
 
         return (TensorTree.Of(Leafwise.Named(gradients, r[0])), NextState(gradients, state, t, r));
     }
+
+    // The one-pass kernel's coefficients for the map above: s = 1/√(1 − β₂ᵗ), γ = c/(1 − β₁ᵗ).
+    private AdamKernel.Coefficients Coefficients(double sqrtCorrection2, double gamma) =>
+        new(1 - Beta1, Beta2, 1 - Beta2, 1 / sqrtCorrection2, Epsilon, gamma);
 
     private (long T, double Correction1, double SqrtCorrection2) Corrections(TensorTree state)
     {
