@@ -13,7 +13,7 @@ public static class Losses
     public static Tensor MeanSquaredError(Tensor prediction, Tensor target)
     {
         RequireSameShape(nameof(MeanSquaredError), prediction, target);
-        return (prediction - target).Square().Mean();
+        return Fused(prediction, target)?.MeanSquaredError(prediction, target) ?? (prediction - target).Square().Mean();
     }
 
     /// <summary>Half squared error summed over entries and averaged over the batch: (1/N) Σ ½‖ŷ − y‖², whose gradient is (ŷ − y)/N.</summary>
@@ -131,8 +131,13 @@ public static class Losses
         }
 
         // The sign folded into the scale: one op (and one backward op) fewer than negating, with identical values.
-        return (targetProbabilities * logits.LogSoftmax(-1)).Sum() * (-1.0 / logits.Shape[0]);
+        return Fused(logits, targetProbabilities)?.SoftmaxCrossEntropy(logits, targetProbabilities)
+            ?? (targetProbabilities * logits.LogSoftmax(-1)).Sum() * (-1.0 / logits.Shape[0]);
     }
+
+    // The backend's one-kernel losses (IFusedLosses) when both operands live on it; the compositions otherwise.
+    private static IFusedLosses? Fused(Tensor a, Tensor b) =>
+        a.Backend.Equals(b.Backend) ? Capabilities.Of<IFusedLosses>(a.Backend) : null;
 
     private static int BatchSize(Tensor t) => t.Shape.Rank == 0 ? 1 : t.Shape[0];
 
