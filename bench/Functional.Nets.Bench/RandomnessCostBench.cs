@@ -69,20 +69,17 @@ public static class RandomnessCostBench
             stateB = next;
         }
 
-        // The host work alone, as Dropout does it (draw, threshold, upload), for every dropout layer of one step.
+        // The dropout layers of one step alone, as the step runs them: each mask drawn on the host (straight into a
+        // fresh tensor on Torch's CPU) and its multiply, on inputs of the layers' shapes.
         var maskKey = Key.FromSeed(5);
+        var dropout = new Dropout(0.3);
+        var maskInputs = maskWidths.Select(w => data.Backend.FromArray(new double[BatchSize * w], BatchSize, w)).ToArray();
         void Masks()
         {
             using var scope = data.Backend.Scope();
-            foreach (var width in maskWidths)
+            foreach (var x in maskInputs)
             {
-                var u = maskKey.Uniform(BatchSize * width);
-                for (var k = 0; k < u.Length; k++)
-                {
-                    u[k] = u[k] >= 0.3 ? 1 / 0.7 : 0;
-                }
-
-                data.Backend.FromArray(u, BatchSize, width);
+                dropout.Apply(TensorTree.Empty, TensorTree.Empty, x, Context.Train(maskKey));
             }
         }
 
@@ -92,6 +89,11 @@ public static class RandomnessCostBench
         foreach (var batch in batches)
         {
             batch.Dispose();
+        }
+
+        foreach (var x in maskInputs)
+        {
+            x.Dispose();
         }
 
         return (ratio, share);

@@ -97,9 +97,9 @@ public static class ResultsTable
         if (r.Randomness is { } rnd)
         {
             table.AddRow("(j) MNIST MLP step, host-drawn dropout masks / precomputed on the device", "", "", F(rnd.Mlp.Ratio, "F3"));
-            table.AddRow("(j) MNIST MLP, host mask drawing + upload alone / one step", "", "", F(rnd.Mlp.Share.Map(x => 100 * x), "F2") + " %");
+            table.AddRow("(j) MNIST MLP, its dropout layers alone (host masks, multiply) / one step", "", "", F(rnd.Mlp.Share.Map(x => 100 * x), "F2") + " %");
             table.AddRow("(j) MNIST CNN step, host-drawn dropout masks / precomputed on the device", "", "", F(rnd.Cnn.Ratio, "F3"));
-            table.AddRow("(j) MNIST CNN, host mask drawing + upload alone / one step", "", "", F(rnd.Cnn.Share.Map(x => 100 * x), "F2") + " %");
+            table.AddRow("(j) MNIST CNN, its dropout layer alone (host mask, multiply) / one step", "", "", F(rnd.Cnn.Share.Map(x => 100 * x), "F2") + " %");
         }
 
         if (r.Cnn is { } cnn)

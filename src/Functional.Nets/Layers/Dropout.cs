@@ -93,6 +93,27 @@ internal static class DropoutMask
     public static Tensor Create(Key key, double p, DropoutKind kind, Shape shape, Backend backend)
     {
         var keep = kind == DropoutKind.Inverted ? 1 / (1 - p) : 1.0;
+
+        // Straight into a fresh host tensor where the backend has one (Torch on the CPU): no array of doubles, no
+        // conversion and no copy; measured on the MNIST MLP's masks, the host drawing and upload had grown to ~10% of
+        // a step once the rest of the step got faster.
+        if (Capabilities.Of<IHostMemory>(backend) is { } host && host.AllocateUninitialized(shape) is { } fresh)
+        {
+            if (backend.DType == DType.Float32 && host.TryGetSpan<float>(fresh, out var single))
+            {
+                key.BernoulliMask(single, p, (float)keep);
+                return fresh;
+            }
+
+            if (backend.DType == DType.Float64 && host.TryGetSpan<double>(fresh, out var wide))
+            {
+                key.BernoulliMask(wide, p, keep);
+                return fresh;
+            }
+
+            fresh.Dispose();
+        }
+
         var u = key.Uniform(checked((int)shape.Size));
         for (var i = 0; i < u.Length; i++)
         {

@@ -67,6 +67,23 @@ public readonly record struct Key(ulong Hi, ulong Lo)
         return u;
     }
 
+    /// <summary>
+    /// Writes a Bernoulli mask: entry i is <paramref name="keep"/> when the i-th number of <see cref="Uniform(int)"/>
+    /// is ≥ <paramref name="p"/>, else 0 — the same entries as drawing those numbers and comparing, without making
+    /// them: uᵢ = (Bits(i) ≫ 11)·2⁻⁵³ ≥ p holds exactly when the integer Bits(i) ≫ 11 is ≥ ⌈p·2⁵³⌉ (p·2⁵³ is exact,
+    /// a power-of-two scaling), so each entry costs one word and one integer comparison.
+    /// </summary>
+    internal void BernoulliMask<T>(Span<T> destination, double p, T keep)
+        where T : struct
+    {
+        var threshold = (ulong)Math.Ceiling(p * (1UL << 53));
+        var basis = Mix(Hi ^ 0x082EFA98EC4E6C89UL) + Lo;
+        for (var i = 0; i < destination.Length; i++)
+        {
+            destination[i] = (Mix(basis + ((ulong)i * Gamma)) >> 11) >= threshold ? keep : default;
+        }
+    }
+
     /// <summary><paramref name="count"/> numbers uniform on [low, high).</summary>
     public double[] Uniform(int count, double low, double high)
     {
