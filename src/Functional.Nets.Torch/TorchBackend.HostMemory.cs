@@ -39,12 +39,6 @@ public sealed partial class TorchBackend : IHostMemory
             return null;
         }
 
-        var dims = new long[shape.Rank];
-        for (var i = 0; i < dims.Length; i++)
-        {
-            dims[i] = shape[i];
-        }
-
-        return Make(torch.empty(dims, scalarType, device), shape);
+        return Make(torch.empty(Dims(shape), scalarType, device), shape);
     }
 }

@@ -114,12 +114,8 @@ internal static class DropoutMask
             fresh.Dispose();
         }
 
-        var u = key.Uniform(checked((int)shape.Size));
-        for (var i = 0; i < u.Length; i++)
-        {
-            u[i] = u[i] >= p ? keep : 0;
-        }
-
+        var u = new double[checked((int)shape.Size)];
+        key.BernoulliMask<double>(u, p, keep);
         return backend.FromArray(u, shape);
     }
 

@@ -49,7 +49,7 @@ public readonly record struct Key(ulong Hi, ulong Lo)
     }
 
     /// <summary>The i-th 64-bit word of this key's stream.</summary>
-    public ulong Bits(long index) => Mix(Mix(Hi ^ 0x082EFA98EC4E6C89UL) + Lo + (ulong)index * Gamma);
+    public ulong Bits(long index) => Mix(StreamBasis + (ulong)index * Gamma);
 
     /// <summary><paramref name="count"/> numbers uniform on [0, 1), 53 bits each.</summary>
     public double[] Uniform(int count)
@@ -57,8 +57,8 @@ public readonly record struct Key(ulong Hi, ulong Lo)
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var u = new double[count];
 
-        // Bits(i), with the key's part of the word (Mix(Hi ^ c) + Lo) mixed once rather than once per number: the same words.
-        var basis = Mix(Hi ^ 0x082EFA98EC4E6C89UL) + Lo;
+        // Bits(i), with the key's part of the word (StreamBasis) mixed once rather than once per number: the same words.
+        var basis = StreamBasis;
         for (var i = 0; i < count; i++)
         {
             u[i] = (Mix(basis + ((ulong)i * Gamma)) >> 11) * (1.0 / (1UL << 53));
@@ -77,7 +77,7 @@ public readonly record struct Key(ulong Hi, ulong Lo)
         where T : struct
     {
         var threshold = (ulong)Math.Ceiling(p * (1UL << 53));
-        var basis = Mix(Hi ^ 0x082EFA98EC4E6C89UL) + Lo;
+        var basis = StreamBasis;
         for (var i = 0; i < destination.Length; i++)
         {
             destination[i] = (Mix(basis + ((ulong)i * Gamma)) >> 11) >= threshold ? keep : default;
@@ -151,6 +151,9 @@ public readonly record struct Key(ulong Hi, ulong Lo)
 
         return p;
     }
+
+    // The key's part of every word of its stream, mix(k₀ ⊕ c) + k₁ (see the class summary).
+    private ulong StreamBasis => Mix(Hi ^ 0x082EFA98EC4E6C89UL) + Lo;
 
     private static ulong Mix(ulong z)
     {
