@@ -74,6 +74,9 @@ internal static class LibTorchLoader
     private static LibTorchLoadException? Load()
     {
         var report = new Report();
+
+        // Before any libtorch library is loaded: c10 reads its huge-page switch once, at its first allocation.
+        TransparentHugePages.RequestUnlessSet();
         if (OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64)
         {
             try
