@@ -56,13 +56,18 @@ public sealed class SparseAdam : SparseOptimizer
         var (rows, g) = (gradient.Indices, gradient.Values);
         var m = state[ScaleByAdam.MeanSlot];
         var v = state[ScaleByAdam.SquareSlot];
+        var stepSize = LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t));
+        if (donate && SparseAdamKernel.TryStepInPlace(rows, g, m, v, table, Beta1, Beta2, Epsilon, stepSize))
+        {
+            return (table, TensorTree.Of([StepCount.Next(state, t - 1), (ScaleByAdam.MeanSlot, m), (ScaleByAdam.SquareSlot, v)]));
+        }
+
         var mOld = m.IndexSelect(0, rows);
         var vOld = v.IndexSelect(0, rows);
         var dm = (g - mOld) * (1 - Beta1);             // m[r] += (1 − β₁)(g − m[r])
         var dv = (g * g - vOld) * (1 - Beta2);         // v[r] += (1 − β₂)(g² − v[r])
         var mNew = dm + mOld;
         var vNew = dv + vOld;
-        var stepSize = LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t));
         var delta = mNew / (vNew.Sqrt() + Epsilon) * -stepSize;
         var nextTable = RowUpdates.Add(table, rows, delta, 1, donate);
         var nextM = RowUpdates.Add(m, rows, dm, 1, donate);
