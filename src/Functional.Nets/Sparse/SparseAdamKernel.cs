@@ -56,6 +56,16 @@ internal static class SparseAdamKernel
             return false;
         }
 
+        // Every row checked before any is written, so a bad index leaves the tables as they were.
+        var tableRows = table.Shape[0];
+        foreach (var r in indices)
+        {
+            if (r < 0 || r >= tableRows)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rows), $"SparseAdam: gradient row {r} is outside the table's rows [0, {tableRows})");
+            }
+        }
+
         // The scalars enter each product in the tensor's own precision, as libtorch's tensor-by-scalar kernels take them.
         var c1 = T.CreateChecked(1 - beta1);
         var c2 = T.CreateChecked(1 - beta2);

@@ -236,6 +236,22 @@ public sealed class SparseOptimizerTests(ITestOutputHelper output)
         Assert.Equal(3.0, state["step"].Item());
     }
 
+    /// <summary>A donated SparseAdam step refuses a row outside the table before writing anything.</summary>
+    [Fact]
+    public void Donated_SparseAdam_names_a_row_outside_the_table_and_writes_nothing()
+    {
+        var backend = Functional.Nets.Torch.TorchBackend.CpuFloat32;
+        var adam = new SparseAdam(0.1);
+        var table = backend.FromArray(Table, Rows, Dim);
+        var state = adam.Init(table);
+        var before = table.ToArray();
+        var bad = new SparseRows(backend.FromIndices([1, 12], 2), backend.FromArray([1, 2, 3, 4, 5, 6], 2, Dim), Rows);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => adam.Step(bad, state, table, donate: true));
+        Assert.StartsWith("SparseAdam: gradient row 12 is outside the table's rows [0, 12)", e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, table.ToArray());
+        Assert.All(state[ScaleByAdam.MeanSlot].ToArray(), x => Assert.Equal(0.0, x));
+    }
+
     /// <summary>Bad input: an index outside the table and a gradient of another table's shape are named.</summary>
     [Fact]
     public void Bad_rows_are_named()
