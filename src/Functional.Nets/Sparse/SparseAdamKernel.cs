@@ -35,7 +35,9 @@ internal static class SparseAdamKernel
     private static bool TryStep<T>(Tensor rows, Tensor g, Tensor m, Tensor v, Tensor table, double beta1, double beta2, double epsilon, double stepSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (Capabilities.Of<IHostMemory>(table.Backend) is not { } host)
+        // The tables first: on a backend without host memory for them nothing is copied.
+        if (Capabilities.Of<IHostMemory>(table.Backend) is not { } host
+            || !host.TryGetSpan<T>(m, out var ms) || !host.TryGetSpan<T>(v, out var vs) || !host.TryGetSpan<T>(table, out var ts))
         {
             return false;
         }
@@ -43,8 +45,7 @@ internal static class SparseAdamKernel
         // A gradient from ValueAndGrad is a slice of a packed buffer, which offers no span: one exact copy (g·1 keeps
         // every bit, −0 included) costs one op where the composition costs fifteen.
         using var plain = host.TryGetSpan<T>(g, out _) ? null : g * 1.0;
-        if (!host.TryGetSpan<T>(plain ?? g, out var gs) || !host.TryGetSpan<T>(m, out var ms)
-            || !host.TryGetSpan<T>(v, out var vs) || !host.TryGetSpan<T>(table, out var ts))
+        if (!host.TryGetSpan<T>(plain ?? g, out var gs))
         {
             return false;
         }
