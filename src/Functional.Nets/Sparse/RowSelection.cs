@@ -138,7 +138,7 @@ public sealed class RowSelection
     }
 
     /// <summary>The table's gradient from the gradient <paramref name="rows"/> [u, D] of <see cref="Gather"/>'s result.</summary>
-    public SparseRows Gradient(Tensor rows) => new(Rows, rows, TableRows);
+    public SparseRows Gradient(Tensor rows) => new(Rows, rows, TableRows, SparseRows.Checked.Coalesced);
 
     private void RequireTable(Tensor table)
     {

@@ -52,6 +52,9 @@ public sealed class SparseAdam : SparseOptimizer
     {
         RequireFits(gradient, table);
         ArgumentNullException.ThrowIfNull(state);
+
+        // Not linear in g: a row's repeated entries are summed first (torch.optim.SparseAdam coalesces too).
+        gradient = gradient.Coalesce();
         var t = StepCount.Read(state) + 1;
         var (rows, g) = (gradient.Indices, gradient.Values);
         var m = state[ScaleByAdam.MeanSlot];

@@ -25,7 +25,7 @@ public abstract class SparseOptimizer
     /// <summary>Returns <see cref="Describe"/>.</summary>
     public override string ToString() => Describe();
 
-    /// <summary>Throws unless <paramref name="gradient"/> fits <paramref name="table"/>.</summary>
+    /// <summary>Throws unless <paramref name="gradient"/> fits <paramref name="table"/>: its table's shape, and every row inside it.</summary>
     protected void RequireFits(SparseRows gradient, Tensor table)
     {
         ArgumentNullException.ThrowIfNull(gradient);
@@ -34,5 +34,7 @@ public abstract class SparseOptimizer
         {
             throw new ShapeMismatchException($"{Describe()}: a gradient of a table {gradient.TableShape} cannot update a table of shape {table.Shape}");
         }
+
+        gradient.RequireInRange(Describe());
     }
 }

@@ -129,9 +129,12 @@ public sealed class SkipGram
             var (sum, grads) = Grad.ValueAndGrad(
                 q => Objective(q["in"], q["out"]),
                 TensorTree.Of(("in", input.IndexSelect(0, centres)), ("out", output.IndexSelect(0, outputs))));
+            // The gathers above have read these very indices, so they are known to lie in the tables (no second host check).
             var rows = checked(batch.Count * (batch.Negatives + 1));
-            (nextIn, _) = sgd.Step(new SparseRows(centres, grads["in"], Vocabulary), sgd.Init(input), input, donate);
-            (nextOut, _) = sgd.Step(new SparseRows(outputs.Reshape(rows), grads["out"].Reshape(rows, Dimension), Vocabulary), sgd.Init(output), output, donate);
+            var inGradient = new SparseRows(centres, grads["in"], Vocabulary, SparseRows.Checked.InRange);
+            var outGradient = new SparseRows(outputs.Reshape(rows), grads["out"].Reshape(rows, Dimension), Vocabulary, SparseRows.Checked.InRange);
+            (nextIn, _) = sgd.Step(inGradient, sgd.Init(input), input, donate);
+            (nextOut, _) = sgd.Step(outGradient, sgd.Init(output), output, donate);
             return (TensorTree.Of((Input, nextIn), (Output, nextOut)), sum.Item());
         }
 

@@ -149,8 +149,10 @@ public sealed class SparseOptimizerTests(ITestOutputHelper output)
             peerV = v.contiguous().data<double>().ToArray();
         }
 
+        // Ours from RowSelection's coalesced gradient, and from the uncoalesced one an embedding's backward makes (one entry
+        // per lookup, repeats and batch order kept), which SparseAdam must coalesce as the peer's coalesce() does.
         var backend = BackendCombinations.Resolve(combination);
-        foreach (var donate in new[] { false, true })
+        foreach (var (donate, uncoalesced) in new[] { (false, false), (true, false), (false, true), (true, true) })
         {
             using var scope = backend.Scope();
             var adam = new SparseAdam(lr, beta1, beta2, eps);
@@ -158,16 +160,28 @@ public sealed class SparseOptimizerTests(ITestOutputHelper output)
             var state = adam.Init(table);
             for (var b = 0; b < Batches.Length; b++)
             {
-                var selection = RowSelection.Of(backend.FromIndices(Batches[b], Batches[b].Length), Rows);
-                var (_, rows) = Grad.ValueAndGrad(p => Objective(p["r"].IndexSelect(0, selection.Local), b, backend), TensorTree.Of(("r", selection.Gather(table))));
-                (table, state) = adam.Step(selection.Gradient(rows["r"]), state, table, donate);
+                var ids = backend.FromIndices(Batches[b], Batches[b].Length);
+                SparseRows gradient;
+                if (uncoalesced)
+                {
+                    var (_, looked) = Grad.ValueAndGrad(p => Objective(p["l"], b, backend), TensorTree.Of(("l", table.StopGradient().IndexSelect(0, ids))));
+                    gradient = new SparseRows(ids, looked["l"], Rows);
+                }
+                else
+                {
+                    var selection = RowSelection.Of(ids, Rows);
+                    var (_, rows) = Grad.ValueAndGrad(p => Objective(p["r"].IndexSelect(0, selection.Local), b, backend), TensorTree.Of(("r", selection.Gather(table))));
+                    gradient = selection.Gradient(rows["r"]);
+                }
+
+                (table, state) = adam.Step(gradient, state, table, donate);
             }
 
             var worst = 0.0;
             foreach (var (name, ours, theirs) in new[] { ("table", table.ToArray(), peerTable), ("exp_avg", state["exp_avg"].ToArray(), peerM), ("exp_avg_sq", state["exp_avg_sq"].ToArray(), peerV) })
             {
                 var e = RelativeError.Of(ours, theirs);
-                Assert.True(e.Value <= BackendAgreementProperties.GradientTolerance, $"SparseAdam on {backend} (donate {donate}): {name} {e}");
+                Assert.True(e.Value <= BackendAgreementProperties.GradientTolerance, $"SparseAdam on {backend} (donate {donate}, uncoalesced {uncoalesced}): {name} {e}");
                 worst = Math.Max(worst, e.Value);
             }
 
@@ -179,7 +193,7 @@ public sealed class SparseOptimizerTests(ITestOutputHelper output)
             }
 
             Assert.Equal(3.0, state["step"].Item());
-            output.WriteLine($"SparseAdam on {backend} (donate {donate}): worst relative error vs the peer {worst:G3}");
+            output.WriteLine($"SparseAdam on {backend} (donate {donate}, uncoalesced {uncoalesced}): worst relative error vs the peer {worst:G3}");
         }
     }
 
@@ -247,7 +261,7 @@ public sealed class SparseOptimizerTests(ITestOutputHelper output)
         var before = table.ToArray();
         var bad = new SparseRows(backend.FromIndices([1, 12], 2), backend.FromArray([1, 2, 3, 4, 5, 6], 2, Dim), Rows);
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => adam.Step(bad, state, table, donate: true));
-        Assert.StartsWith("SparseAdam: gradient row 12 is outside the table's rows [0, 12)", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith("SparseAdam(lr=0.1, betas=(0.9, 0.999), eps=1E-08): gradient row 12 at position 1 is outside the table's rows [0, 12)", e.Message, StringComparison.Ordinal);
         Assert.Equal(before, table.ToArray());
         Assert.All(state[ScaleByAdam.MeanSlot].ToArray(), x => Assert.Equal(0.0, x));
     }
@@ -264,5 +278,66 @@ public sealed class SparseOptimizerTests(ITestOutputHelper output)
         var wrong = new SparseRows(backend.FromIndices([1], 1), backend.FromArray([1, 2], 1, 2), Rows);
         var s = Assert.Throws<ShapeMismatchException>(() => sgd.Step(wrong, sgd.Init(table), table));
         Assert.Equal("SparseSgd(lr=0.1): a gradient of a table [12, 2] cannot update a table of shape [12, 3]", s.Message);
+    }
+
+    /// <summary>
+    /// Coalescing sums a row's entries into distinct, increasing rows (the same dense gradient), and returns an already
+    /// coalesced gradient itself; on every backend.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(BackendCombinations.All), MemberType = typeof(BackendCombinations))]
+    public void Coalesce_sums_repeated_rows_and_keeps_the_dense_gradient(string combination)
+    {
+        var backend = BackendCombinations.Resolve(combination);
+        using var scope = backend.Scope();
+        var values = Key.FromSeed(50).Normal(6 * Dim);
+        var raw = new SparseRows(backend.FromIndices([5, 2, 5, 9, 2, 5], 6), backend.FromArray(values, 6, Dim), Rows);
+        var coalesced = raw.Coalesce();
+        Assert.Equal(new long[] { 2, 5, 9 }, coalesced.Indices.ToIndexArray());
+        var expected = new double[3 * Dim];
+        var magnitude = new double[3 * Dim];
+        foreach (var (entry, place) in new[] { (0, 1), (1, 0), (2, 1), (3, 2), (4, 0), (5, 1) })
+        {
+            for (var d = 0; d < Dim; d++)
+            {
+                expected[(place * Dim) + d] += values[(entry * Dim) + d];
+                magnitude[(place * Dim) + d] += Math.Abs(values[(entry * Dim) + d]);
+            }
+        }
+
+        // float64: the same additions in the same (entry) order, so exact. float32: each of ≤ 3 entries rounded to float32
+        // on upload and ≤ 2 additions, each off by ≤ u = 2⁻²⁴ of a partial sum bounded by Σ|entries|: ≤ 5u·Σ|entries|.
+        var u = backend.DType == DType.Float64 ? 0.0 : Math.ScaleB(1, -24);
+        var got = coalesced.Values.ToArray();
+        for (var k = 0; k < expected.Length; k++)
+        {
+            Assert.True(Math.Abs(got[k] - expected[k]) <= 5 * u * magnitude[k], $"coalesced entry {k} on {backend}: {got[k]} vs {expected[k]}");
+        }
+
+        Assert.Equal(raw.ToDense().ToArray(), coalesced.ToDense().ToArray());
+        Assert.Same(coalesced, coalesced.Coalesce());
+        var increasing = new SparseRows(backend.FromIndices([1, 4], 2), backend.FromArray(values[..(2 * Dim)], 2, Dim), Rows);
+        Assert.Same(increasing, increasing.Coalesce());
+    }
+
+    /// <summary>A hand-built gradient with a row outside the table is named by the optimizer, donated or not, and nothing is written.</summary>
+    [Theory]
+    [InlineData(12L)]
+    [InlineData(-1L)]
+    public void A_row_outside_the_table_is_named_by_each_optimizer(long row)
+    {
+        var backend = Functional.Nets.Torch.TorchBackend.CpuFloat64;
+        foreach (var optimizer in new SparseOptimizer[] { new SparseSgd(0.1), new SparseAdam(0.1) })
+        {
+            foreach (var donate in new[] { false, true })
+            {
+                var table = backend.FromArray(Table, Rows, Dim);
+                var state = optimizer.Init(table);
+                var bad = new SparseRows(backend.FromIndices([1, row], 2), backend.FromArray([1, 2, 3, 4, 5, 6], 2, Dim), Rows);
+                var e = Assert.Throws<ArgumentOutOfRangeException>(() => optimizer.Step(bad, state, table, donate));
+                Assert.StartsWith($"{optimizer.Describe()}: gradient row {row} at position 1 is outside the table's rows [0, 12)", e.Message, StringComparison.Ordinal);
+                Assert.Equal(Table, table.ToArray());
+            }
+        }
     }
 }
