@@ -239,6 +239,7 @@ public sealed class BenchResults
             root["lstm_step_ratio_spread"] = Node(lstm.Ratio);
             root["lstm_steps_per_second"] = new JsonObject { ["ours"] = Node(lstm.Ours), ["torchsharp"] = Node(lstm.Theirs) };
             root["lstm_max_parameter_difference"] = lstm.MaxParameterDifference;
+            root["lstm_minor_page_faults_per_step"] = new JsonObject { ["functional_nets"] = lstm.OurFaults, ["torchsharp"] = lstm.TheirFaults };
         }
 
         if (Cnn is { } cnn)

@@ -72,9 +72,12 @@ public static class LstmStepBench
 
         var theirs = peer.Parameters();
         var difference = state.Parameters.Max(l => l.Value.ToArray().Zip(theirs[l.Key], (a, b) => Math.Abs(a - b)).Max());
-        var block = settings.Name == "quick" ? 2 : 5;
-        var repeats = settings.Name == "quick" ? 5 : 11;
-        var (ours, them, ratio) = PairedRuns.Run(Ours, Theirs, warmup: 0, block, repeats);
+        // One step of each per repeat, the order swapping every repeat, and the median over many repeats: the ratio is
+        // then taken between neighbouring steps (~0.4 s apart), which the host's slow swings in speed (per-step times
+        // vary by ±10% here) cannot reach. Measured on a quiet host: four quick runs gave medians 0.996–0.999, where
+        // blocks of 2 steps × 5 repeats gave 0.978–1.033 for the same code.
+        var repeats = settings.Name == "quick" ? 21 : 61;
+        var ((ours, them, ratio), ourFaults, theirFaults) = PairedRuns.RunCountingFaults(Ours, Theirs, warmup: 0, block: 1, repeats);
         state.ReleaseUnshared(initial);
         initial.Parameters.Dispose();
         initial.OptimizerState.Dispose();
@@ -83,12 +86,13 @@ public static class LstmStepBench
             b.Dispose();
         }
 
-        return new LstmResult(ours, them, ratio, difference);
+        return new LstmResult(ours, them, ratio, difference, ourFaults, theirFaults);
     }
 }
 
-/// <summary>(g)'s figures: steps per second each side, their ratio, and the largest weight difference after two steps.</summary>
-public sealed record LstmResult(Spread Ours, Spread Theirs, Spread Ratio, double MaxParameterDifference);
+/// <summary>(g)'s figures: steps per second each side, their ratio, the largest weight difference after two steps, and
+/// the minor page faults per step of each side (over the timed steps).</summary>
+public sealed record LstmResult(Spread Ours, Spread Theirs, Spread Ratio, double MaxParameterDifference, double OurFaults, double TheirFaults);
 
 /// <summary>The peer: TorchSharp's <c>nn.LSTM</c> (two layers, batch first) with our initial weights, MSE and Adam.</summary>
 public sealed class TorchSharpLstm : IDisposable

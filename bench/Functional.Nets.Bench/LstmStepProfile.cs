@@ -26,7 +26,8 @@ public static class LstmStepProfile
         var ty = TorchBackend.ToTorch(y);
         var parameters = initial.Parameters;
 
-        void Phase(string name, Action ours, Action theirs) => ProfilePhases.Print(name, ours, theirs, block: 2, repeats: 5);
+        // One call of each per repeat, as (g) (LstmStepBench.Run), so that neighbouring calls are compared.
+        void Phase(string name, Action ours, Action theirs) => ProfilePhases.Print(name, ours, theirs, block: 1, repeats: 21);
 
         double Handles(Action op, int calls = 2) => ProfilePhases.Handles(op, calls);
 

@@ -5,12 +5,13 @@ public static class ProfilePhases
 {
     /// <summary>
     /// Times one phase of ours in alternation with its peer (<see cref="PairedRuns"/>, one warm-up) and prints the
-    /// median milliseconds per call of each side and their ratio (ours' speed over theirs).
+    /// median milliseconds per call of each side, their ratio (ours' speed over theirs) and the minor page faults per
+    /// call of each side.
     /// </summary>
     public static void Print(string name, Action ours, Action theirs, int block, int repeats)
     {
-        var (o, t, ratio) = PairedRuns.Run(ours, theirs, warmup: 1, block, repeats);
-        Console.WriteLine($"{name,-40} ours {1e3 / o.Median,8:F2} ms   TorchSharp {1e3 / t.Median,8:F2} ms   ratio {ratio.Median:F3}");
+        var ((o, t, ratio), ourFaults, theirFaults) = PairedRuns.RunCountingFaults(ours, theirs, warmup: 1, block, repeats);
+        Console.WriteLine($"{name,-40} ours {1e3 / o.Median,8:F2} ms   TorchSharp {1e3 / t.Median,8:F2} ms   ratio {ratio.Median:F3}   faults {ourFaults,6:F0} / {theirFaults,6:F0}");
     }
 
     /// <summary>TorchSharp tensor handles created per call of <paramref name="op"/> (each a native call and a native free): a count the load cannot change.</summary>
