@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchTensor = TorchSharp.torch.Tensor;
@@ -6,7 +7,8 @@ namespace Functional.Nets.Torch;
 
 /// <summary>
 /// Whole LSTM and GRU sequences in one libtorch call (<see cref="IFusedRecurrence"/>): <c>torch.lstm</c> and
-/// <c>torch.gru</c>, one layer, one direction, batch first, differentiated by autograd.
+/// <c>torch.gru</c>, one layer and direction (<see cref="Scan"/>) or a whole stack (<see cref="RecurrentLayer"/>), batch
+/// first, differentiated by autograd.
 /// </summary>
 /// <remarks>
 /// TorchSharp 0.107 exposes libtorch's sequence functions only through <c>nn.LSTM</c>/<c>nn.GRU</c> modules that own
@@ -66,6 +68,106 @@ public sealed partial class TorchBackend : IFusedRecurrence
         catch (ExternalException e)
         {
             throw Failure("gru_sequence", e, inputs.Shape, h.Shape, weightIh.Shape, weightHh.Shape);
+        }
+    }
+
+    /// <inheritdoc />
+    public (Tensor Outputs, Tensor H, Tensor C)? LstmStack(Tensor inputs, Tensor h0, Tensor c0, IReadOnlyList<Tensor> weights, bool bias, int layers, bool bidirectional)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        var name = StackName("lstm", bias, layers, bidirectional);
+        if (StackScript(name, weights.Count) is not { } script)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var scope = torch.NewDisposeScope();
+            var operands = Operands("lstm_stack", [inputs, h0, c0, .. weights]);
+            using var inference = Inference(operands);
+            var (y, hn, cn) = ((TorchTensor, TorchTensor, TorchTensor))script.invoke(name, operands);
+            scope.MoveToOuter(y, hn, cn);
+            return (Make(y, StackOutputs(inputs, h0, bidirectional)), Make(hn, h0.Shape), Make(cn, c0.Shape));
+        }
+        catch (ExternalException e)
+        {
+            throw Failure("lstm_stack", e, inputs.Shape, h0.Shape, weights[0].Shape, weights[1].Shape);
+        }
+    }
+
+    /// <inheritdoc />
+    public (Tensor Outputs, Tensor H)? GruStack(Tensor inputs, Tensor h0, IReadOnlyList<Tensor> weights, bool bias, int layers, bool bidirectional)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        var name = StackName("gru", bias, layers, bidirectional);
+        if (StackScript(name, weights.Count) is not { } script)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var scope = torch.NewDisposeScope();
+            var operands = Operands("gru_stack", [inputs, h0, .. weights]);
+            using var inference = Inference(operands);
+            var (y, hn) = ((TorchTensor, TorchTensor))script.invoke(name, operands);
+            scope.MoveToOuter(y, hn);
+            return (Make(y, StackOutputs(inputs, h0, bidirectional)), Make(hn, h0.Shape));
+        }
+        catch (ExternalException e)
+        {
+            throw Failure("gru_stack", e, inputs.Shape, h0.Shape, weights[0].Shape, weights[1].Shape);
+        }
+    }
+
+    // One compiled function per cell, bias, depth and direction count, compiled on first use (a model has one or two).
+    private static readonly ConcurrentDictionary<string, Lazy<torch.jit.CompilationUnit?>> StackScripts = new();
+
+    private static Shape StackOutputs(Tensor inputs, Tensor h0, bool bidirectional) =>
+        new(inputs.Shape[0], inputs.Shape[1], checked((bidirectional ? 2 : 1) * h0.Shape[2]));
+
+    private static string StackName(string cell, bool bias, int layers, bool bidirectional) =>
+        $"{cell}_stack_l{layers}{(bidirectional ? "_bidirectional" : "")}{(bias ? "" : "_no_bias")}";
+
+    /// <summary>
+    /// The compiled stack <paramref name="name"/> taking <paramref name="count"/> weights, or null when TorchScript
+    /// cannot compile here (the layer then runs layer by layer). The function is, for the LSTM with two layers:
+    /// <c>torch.lstm(x, [h0, c0], [w_ih_l0, w_hh_l0, b_ih_l0, b_hh_l0, w_ih_l1, …], True, 2, 0.0, train, False, True)</c>.
+    /// </summary>
+    private static torch.jit.CompilationUnit? StackScript(string name, int count) =>
+        StackScripts.GetOrAdd(name, n => new Lazy<torch.jit.CompilationUnit?>(() => CompileStack(n, count))).Value;
+
+    private static torch.jit.CompilationUnit? CompileStack(string name, int count)
+    {
+        var lstm = name.StartsWith("lstm", StringComparison.Ordinal);
+        var layers = int.Parse(name.Split('_')[2][1..], System.Globalization.CultureInfo.InvariantCulture);
+        var bidirectional = name.Contains("_bidirectional", StringComparison.Ordinal);
+        var bias = !name.EndsWith("_no_bias", StringComparison.Ordinal);
+        var weights = string.Join(", ", Enumerable.Range(0, count).Select(i => $"w{i}"));
+        var states = lstm ? "h, c" : "h";
+        var train = "torch.is_grad_enabled() and (" + string.Join(" or ", (states + ", x, " + weights).Split(", ").Select(o => o + ".requires_grad")) + ")";
+        string Flag(bool b) => b ? "True" : "False";
+        var source = lstm
+            ? $"""
+              def {name}(x, h, c, {weights}):
+                  y, hn, cn = torch.lstm(x, [h, c], [{weights}], {Flag(bias)}, {layers}, 0.0, {train}, {Flag(bidirectional)}, True)
+                  return y, hn, cn
+
+              """
+            : $"""
+              def {name}(x, h, {weights}):
+                  y, hn = torch.gru(x, h, [{weights}], {Flag(bias)}, {layers}, 0.0, {train}, {Flag(bidirectional)}, True)
+                  return y, hn
+
+              """;
+        try
+        {
+            return torch.jit.compile(source);
+        }
+        catch (ExternalException)
+        {
+            return null;
         }
     }
 

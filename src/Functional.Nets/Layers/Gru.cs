@@ -35,5 +35,13 @@ public sealed class Gru : RecurrentLayer
     protected override Cell MakeCell(int inputs, int hidden) => new GruCell(inputs, hidden, HasBias, ResetBeforeWeight);
 
     /// <inheritdoc />
+    /// <remarks>0 in the lecture's form, which no fused kernel computes.</remarks>
+    internal override int StackGates => ResetBeforeWeight ? 0 : 3;
+
+    /// <inheritdoc />
+    internal override RecurrentResult? RunStack(IFusedRecurrence fused, Tensor inputs, Tensor h0, Tensor? c0, IReadOnlyList<Tensor> weights) =>
+        fused.GruStack(inputs, h0, weights, HasBias, Layers, Bidirectional) is { } run ? new RecurrentResult(run.Outputs, run.H, null) : null;
+
+    /// <inheritdoc />
     protected override IEnumerable<string> ExtraOptions() => ResetBeforeWeight ? ["reset before W_hn"] : [];
 }

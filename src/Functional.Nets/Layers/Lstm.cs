@@ -35,4 +35,11 @@ public sealed class Lstm : RecurrentLayer
 
     /// <inheritdoc />
     protected override Cell MakeCell(int inputs, int hidden) => new LstmCell(inputs, hidden, HasBias);
+
+    /// <inheritdoc />
+    internal override int StackGates => 4;
+
+    /// <inheritdoc />
+    internal override RecurrentResult? RunStack(IFusedRecurrence fused, Tensor inputs, Tensor h0, Tensor? c0, IReadOnlyList<Tensor> weights) =>
+        fused.LstmStack(inputs, h0, c0!, weights, HasBias, Layers, Bidirectional) is { } run ? new RecurrentResult(run.Outputs, run.H, run.C) : null;
 }

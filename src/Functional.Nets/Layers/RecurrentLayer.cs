@@ -211,6 +211,16 @@ public abstract class RecurrentLayer : Layer
         CheckState("c0", c0, stateShape);
         var dropoutKey = IsStochastic && context.Mode == Mode.Train ? DropoutMask.RequireKey(context, Describe()) : (Key?)null;
 
+        // A backend that runs the whole stack in one call (IFusedRecurrence, as nn.LSTM does) takes it when no dropout
+        // mask is drawn and no step is padded; the layer-by-layer loop below is the plain path that defines the result.
+        if (dropoutKey is null && (lengths is null || lengths.All(l => l == steps))
+            && StackGates > 0 && Capabilities.Of<IFusedRecurrence>(x.Backend) is { } fused
+            && StackOperands(parameters, x, h0, c0, stateShape) is { } operands
+            && RunStack(fused, x, operands.H0, operands.C0, operands.Weights) is { } whole)
+        {
+            return BatchFirst ? whole : whole with { Outputs = whole.Outputs.SwapAxes(0, 1) };
+        }
+
         var finalH = new List<Tensor>();
         var finalC = new List<Tensor>();
         for (var l = 0; l < Layers; l++)
@@ -242,6 +252,16 @@ public abstract class RecurrentLayer : Layer
         return new RecurrentResult(outputs, Tensor.Stack(finalH, 0), HasCellState ? Tensor.Stack(finalC, 0) : null);
     }
 
+    /// <summary>
+    /// The whole stack in one call of <paramref name="fused"/> on <paramref name="inputs"/> [N, T, F] batch first, with
+    /// every step valid and no dropout: the same outputs (batch first), h_n and c_n as the layer-by-layer loop to
+    /// rounding; or null (the default, and whenever the backend declines) for that loop.
+    /// </summary>
+    internal virtual RecurrentResult? RunStack(IFusedRecurrence fused, Tensor inputs, Tensor h0, Tensor? c0, IReadOnlyList<Tensor> weights) => null;
+
+    /// <summary>G, the gates stacked in each weight (4 LSTM, 3 GRU) of a layer that <see cref="RunStack"/> can run; 0 (the default) for one that never can.</summary>
+    internal virtual int StackGates => 0;
+
     /// <summary>The class name in descriptions: <c>Rnn</c>, <c>Lstm</c>, <c>Gru</c>.</summary>
     protected abstract string Name { get; }
 
@@ -268,6 +288,33 @@ public abstract class RecurrentLayer : Layer
         string[] names = HasBias ? ["weight_ih", "weight_hh", "bias_ih", "bias_hh"] : ["weight_ih", "weight_hh"];
         return TensorTree.Of(names.Select(name => (name, Leaf(parameters, name + suffix))).ToArray());
     }
+
+    /// <summary>
+    /// The operands of <see cref="RunStack"/>: every layer's and direction's weights in PyTorch's order, checked as the
+    /// loop checks them, and the initial states (zeros where not given); null when one lives on another backend than
+    /// <paramref name="x"/>, so that the loop reports it exactly as it does on a backend without the capability.
+    /// </summary>
+    private (Tensor H0, Tensor? C0, IReadOnlyList<Tensor> Weights)? StackOperands(TensorTree parameters, Tensor x, Tensor? h0, Tensor? c0, Shape stateShape)
+    {
+        var gates = StackGates;
+        var weights = new List<Tensor>();
+        for (var l = 0; l < Layers; l++)
+        {
+            var cell = CellFor(l);
+            for (var d = 0; d < Directions; d++)
+            {
+                var w = GatedCell.Weights(cell, CellParameters(parameters, l, d), gates, cell.InputSize, Hidden, HasBias);
+                weights.AddRange(w.BiasIh is { } bi && w.BiasHh is { } bh ? [w.Ih, w.Hh, bi, bh] : [w.Ih, w.Hh]);
+            }
+        }
+
+        Tensor Zeros() => x.Backend.FromArray(new double[checked((int)stateShape.Size)], stateShape);
+        var h = h0 ?? Zeros();
+        var c = HasCellState ? c0 ?? Zeros() : null;
+        Tensor?[] all = [.. weights, h, c];
+        return all.All(t => t is null || ReferenceEquals(t.Backend, x.Backend)) ? (h, c, weights) : null;
+    }
+
 
     private TensorTree InitialCarry(Cell cell, Tensor? h0, Tensor? c0, int index, int batch, Backend backend)
     {
