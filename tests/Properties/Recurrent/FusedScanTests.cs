@@ -40,19 +40,7 @@ public sealed class FusedScanTests(ITestOutputHelper output)
         Law.Check(Cases, c =>
         {
             var (leaves, loss) = Setup(c, backend);
-            var (vf, gf) = Grad.ValueAndGrad(loss, leaves);
-            TensorTree gp;
-            Tensor vp;
-            using (Capabilities.PlainOnly())
-            {
-                (vp, gp) = Grad.ValueAndGrad(loss, leaves);
-            }
-
-            var value = RelativeError.Of(vf, vp).Value;
-            var (leaf, error) = RelativeError.WorstLeaf(gf, gp);
-            worst.Record(Math.Max(value, error.Value), () => $"value {value:G3}, gradient {leaf} {error.Value:G3}, {c}");
-            Assert.True(value <= 1e-12, $"value differs by {value:G3} relative, {c}");
-            Assert.True(error.Value <= 1e-10, $"gradient {leaf} differs by {error.Value:G3} relative ({error}), {c}");
+            FusedPathLaw.FusedEqualsPlain(leaves, loss, worst, c);
         });
         output.WriteLine(worst.ToString());
     }
@@ -68,26 +56,18 @@ public sealed class FusedScanTests(ITestOutputHelper output)
         var backend = TorchBackend.CpuFloat32;
         const int steps = 40;
         var x = backend.FromArray(Key.FromSeed(1).Uniform(2 * steps * 3, -1, 1), new Shape(2, steps, 3));
-        long Handles(Action run)
-        {
-            var stats = TorchSharp.DisposeScopeManager.Statistics.TensorStatistics;
-            var before = stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount;
-            run();
-            return stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount - before;
-        }
-
         foreach (var cell in new Cell[] { new LstmCell(3, 4), new GruCell(3, 4), new GruCell(3, 4, resetBeforeWeight: true) })
         {
             var scan = new Scan(cell);
             var p = scan.Init(Key.FromSeed(2), backend);
             scan.Run(p, x); // warm: the scripts compile once per process
             using var scope = backend.Scope();
-            var fused = Handles(() => scan.Run(p, x));
-            var padded = Handles(() => scan.Run(p, TensorTree.Empty, x, null, [steps, steps - 1], Context.Eval));
+            var fused = FusedPathLaw.Handles(() => scan.Run(p, x));
+            var padded = FusedPathLaw.Handles(() => scan.Run(p, TensorTree.Empty, x, null, [steps, steps - 1], Context.Eval));
             long plain;
             using (Capabilities.PlainOnly())
             {
-                plain = Handles(() => scan.Run(p, x));
+                plain = FusedPathLaw.Handles(() => scan.Run(p, x));
             }
 
             var expectFused = cell is not GruCell { ResetBeforeWeight: true };

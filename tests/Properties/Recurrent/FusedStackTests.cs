@@ -41,19 +41,7 @@ public sealed class FusedStackTests(ITestOutputHelper output)
         Law.Check(Cases, c =>
         {
             var (leaves, loss) = Setup(c, backend);
-            var (vf, gf) = Grad.ValueAndGrad(loss, leaves);
-            TensorTree gp;
-            Tensor vp;
-            using (Capabilities.PlainOnly())
-            {
-                (vp, gp) = Grad.ValueAndGrad(loss, leaves);
-            }
-
-            var value = RelativeError.Of(vf, vp).Value;
-            var (leaf, error) = RelativeError.WorstLeaf(gf, gp);
-            worst.Record(Math.Max(value, error.Value), () => $"value {value:G3}, gradient {leaf} {error.Value:G3}, {c}");
-            Assert.True(value <= 1e-12, $"value differs by {value:G3} relative, {c}");
-            Assert.True(error.Value <= 1e-10, $"gradient {leaf} differs by {error.Value:G3} relative ({error}), {c}");
+            FusedPathLaw.FusedEqualsPlain(leaves, loss, worst, c);
         });
         output.WriteLine(worst.ToString());
     }
@@ -68,27 +56,19 @@ public sealed class FusedStackTests(ITestOutputHelper output)
     {
         var backend = TorchBackend.CpuFloat32;
         var x = backend.FromArray(Key.FromSeed(1).Uniform(2 * 6 * 3, -1, 1), new Shape(2, 6, 3));
-        long Handles(Action run)
-        {
-            var stats = TorchSharp.DisposeScopeManager.Statistics.TensorStatistics;
-            var before = stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount;
-            run();
-            return stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount - before;
-        }
-
         var train = Context.Train(Key.FromSeed(3));
         foreach (var layer in new RecurrentLayer[] { new Lstm(3, 4, layers: 3, bidirectional: true, dropout: 0.5), new Gru(3, 4, layers: 3, bidirectional: true, dropout: 0.5), new Gru(3, 4, layers: 3, bidirectional: true, resetBeforeWeight: true) })
         {
             var p = layer.Init(Key.FromSeed(2), backend);
             layer.Run(p, x); // warm: the scripts compile once per process
             using var scope = backend.Scope();
-            var stacked = Handles(() => layer.Run(p, x));
-            var dropped = Handles(() => layer.Run(p, x, train));
-            var padded = Handles(() => layer.Run(p, x, lengths: [6, 5]));
+            var stacked = FusedPathLaw.Handles(() => layer.Run(p, x));
+            var dropped = FusedPathLaw.Handles(() => layer.Run(p, x, train));
+            var padded = FusedPathLaw.Handles(() => layer.Run(p, x, lengths: [6, 5]));
             long plain;
             using (Capabilities.PlainOnly())
             {
-                plain = Handles(() => layer.Run(p, x));
+                plain = FusedPathLaw.Handles(() => layer.Run(p, x));
             }
 
             var expectStack = layer is not Gru { ResetBeforeWeight: true };
