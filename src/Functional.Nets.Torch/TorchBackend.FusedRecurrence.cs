@@ -39,6 +39,7 @@ public sealed partial class TorchBackend : IFusedRecurrence
             var operands = Operands("lstm_sequence", [inputs, h, c, weightIh, weightHh, biasIh, biasHh]);
             using var inference = Inference(operands);
             var (y, hn, cn) = ((TorchTensor, TorchTensor, TorchTensor))scripts.invoke(ScriptName("lstm", biasIh is not null, reverse), operands);
+            GC.KeepAlive(operands);
             scope.MoveToOuter(y, hn, cn);
             return (Make(y, new Shape(inputs.Shape[0], inputs.Shape[1], h.Shape[1])), Make(hn, h.Shape), Make(cn, c.Shape));
         }
@@ -62,6 +63,7 @@ public sealed partial class TorchBackend : IFusedRecurrence
             var operands = Operands("gru_sequence", [inputs, h, weightIh, weightHh, biasIh, biasHh]);
             using var inference = Inference(operands);
             var (y, hn) = ((TorchTensor, TorchTensor))scripts.invoke(ScriptName("gru", biasIh is not null, reverse), operands);
+            GC.KeepAlive(operands);
             scope.MoveToOuter(y, hn);
             return (Make(y, new Shape(inputs.Shape[0], inputs.Shape[1], h.Shape[1])), Make(hn, h.Shape));
         }
@@ -87,6 +89,7 @@ public sealed partial class TorchBackend : IFusedRecurrence
             var operands = Operands("lstm_stack", [inputs, h0, c0, .. weights]);
             using var inference = Inference(operands);
             var (y, hn, cn) = ((TorchTensor, TorchTensor, TorchTensor))script.invoke(name, operands);
+            GC.KeepAlive(operands);
             scope.MoveToOuter(y, hn, cn);
             return (Make(y, StackOutputs(inputs, h0, bidirectional)), Make(hn, h0.Shape), Make(cn, c0.Shape));
         }
@@ -112,6 +115,7 @@ public sealed partial class TorchBackend : IFusedRecurrence
             var operands = Operands("gru_stack", [inputs, h0, .. weights]);
             using var inference = Inference(operands);
             var (y, hn) = ((TorchTensor, TorchTensor))script.invoke(name, operands);
+            GC.KeepAlive(operands);
             scope.MoveToOuter(y, hn);
             return (Make(y, StackOutputs(inputs, h0, bidirectional)), Make(hn, h0.Shape));
         }
@@ -181,7 +185,12 @@ public sealed partial class TorchBackend : IFusedRecurrence
 
     private static string ScriptName(string cell, bool bias, bool reverse) => $"{cell}{(bias ? "" : "_no_bias")}{(reverse ? "_reverse" : "")}";
 
-    /// <summary>The native operands in order, the absent biases left out (the scripts without biases take none).</summary>
+    /// <summary>
+    /// The native operands in order, the absent biases left out (the scripts without biases take none). Each call
+    /// keeps the array alive past its invoke (GC.KeepAlive): TorchSharp's invoke reads the handles, then makes more
+    /// managed calls before libtorch takes its own references, and an operand that nothing else holds could be finalized in
+    /// between (a stress run of invoke on such operands beside a collecting thread crashed the process within seconds).
+    /// </summary>
     private object[] Operands(string op, Tensor?[] tensors) =>
         tensors.Where(t => t is not null).Select(t => (object)Native(t!, op)).ToArray();
 
