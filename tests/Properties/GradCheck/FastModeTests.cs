@@ -9,14 +9,15 @@ namespace Functional.Nets.Tests.GradChecks;
 /// <summary>
 /// Fast mode (random directional derivatives) reaches the same verdict as full mode (every entry): on generated
 /// primitives, correct and broken, and on generated small networks whose activation is a generated custom op,
-/// correct or broken.
+/// correct or broken. Cases whose planted error sits within a factor 2 of the allowance (marginal) are set aside,
+/// counted, and bounded to a tenth of the cases.
 /// </summary>
 public sealed class FastModeTests(ITestOutputHelper output)
 {
     [Fact]
     public void Fast_mode_agrees_with_full_mode_on_generated_primitives()
     {
-        int cases = 0, agree = 0, failedBoth = 0;
+        int cases = 0, agree = 0, failedBoth = 0, marginal = 0;
         var disagreements = new ConcurrentBag<string>();
         Law.Check(PrimitiveCase.Either, c =>
         {
@@ -25,6 +26,16 @@ public sealed class FastModeTests(ITestOutputHelper output)
             var fast = Functional.Nets.GradCheck.Op(c.Op(), c.InputShapes, key, GradCheckOptions.Float64.AsFast());
             Assert.All(fast.Rows, r => Assert.Equal(GradCheckMethod.DirectionalDerivatives, r.Method));
             Interlocked.Increment(ref cases);
+
+            // A planted error that full mode sees within a factor 2 of the allowance either way is marginal (as in the
+            // network law below): fast mode's random directions may honestly fall on either side (seen: MatMul 2×2 with
+            // a transposed factor, worst entry 1.07× its allowance, failed by full mode and passed by fast mode).
+            if (WorstExcess(full) is > MarginalLow and < MarginalHigh)
+            {
+                Interlocked.Increment(ref marginal);
+                return;
+            }
+
             if (full.Passed == fast.Passed)
             {
                 Interlocked.Increment(ref agree);
@@ -39,9 +50,21 @@ public sealed class FastModeTests(ITestOutputHelper output)
             }
         }, 500);
 
-        output.WriteLine($"primitives: fast and full agree on {agree} of {cases} cases ({failedBoth} failed by both)");
+        output.WriteLine($"primitives: fast and full agree on {agree} of {cases - marginal} cases ({failedBoth} failed by both); set aside: {marginal} marginal");
         Assert.True(disagreements.IsEmpty, string.Join("\n", disagreements.Take(3)));
+        Assert.InRange(marginal, 0, MaxUnresolvableFraction * cases);
     }
+
+    /// <summary>
+    /// How far beyond its allowance full mode found the worst entry of any row: |a − b| / (atol + rtol·|b|) at the row's
+    /// worst entry (the checker picks the entry of largest such excess); ≤ 1 where every entry passed.
+    /// </summary>
+    private static double WorstExcess(GradCheckReport full) =>
+        full.Rows.Where(r => r.WorstIndex >= 0)
+            .Select(r => Math.Abs(r.Analytic - r.Expected) / (r.Atol + r.Rtol * Math.Abs(r.Expected)))
+            .Select(e => double.IsNaN(e) ? double.PositiveInfinity : e)
+            .DefaultIfEmpty(0)
+            .Max();
 
     /// <summary>
     /// Cases whose loss is so large that its own rounding blurs central differences at eps 1e-6
@@ -52,8 +75,8 @@ public sealed class FastModeTests(ITestOutputHelper output)
     public const double MaxUnresolvableFraction = 0.1;
 
     /// <summary>
-    /// A planted error's visibility (<see cref="NetworkWithCustomActivation.PlantedErrorVisibility"/>) between these
-    /// bounds is marginal: the wrong gradient sits within a factor 2 of the rule's allowance, where either verdict
+    /// A planted error's visibility (<see cref="NetworkWithCustomActivation.PlantedErrorVisibility"/>, or for a
+    /// primitive full mode's worst excess over the allowance) between these bounds is marginal: the wrong gradient sits within a factor 2 of the rule's allowance, where either verdict
     /// is honest and fast and full mode may differ. Below the lower bound the wrong derivative is right at this point
     /// (3·2x/(1+x²) written as 3 is exact at x = 1: a stress run drew a pre-activation of 0.996) and must pass.
     /// </summary>
@@ -104,6 +127,23 @@ public sealed class FastModeTests(ITestOutputHelper output)
             $"set aside: {unresolvable} unresolvable at eps 1e-6, {marginal} with a marginal planted error");
         Assert.True(disagreements.IsEmpty, string.Join("\n", disagreements.Take(3)));
         Assert.InRange(unresolvable + marginal, 0, MaxUnresolvableFraction * cases);
+    }
+
+    /// <summary>
+    /// The CI case behind the primitives law's marginal window: a transposed factor of a 2×2 MatMul that full mode
+    /// fails by a hair (worst entry 1.07× its allowance) and fast mode's directions pass; the law sets it aside.
+    /// </summary>
+    [Fact]
+    public void A_marginal_planted_error_is_set_aside()
+    {
+        var c = new PrimitiveCase(618774020, PrimitiveKind.MatMul, 2, 2, 0, 0, PlantedError.Transposed);
+        Assert.Equal("MatMul [[2, 2]; [2, 2]] seed 618774020, planted Transposed", c.ToString());
+        var key = Key.FromSeed(c.Seed);
+        var full = Functional.Nets.GradCheck.Op(c.Op(), c.InputShapes, key);
+        var fast = Functional.Nets.GradCheck.Op(c.Op(), c.InputShapes, key, GradCheckOptions.Float64.AsFast());
+        Assert.False(full.Passed, full.ToString());
+        Assert.True(fast.Passed, fast.ToString());
+        Assert.InRange(WorstExcess(full), MarginalLow, MarginalHigh);
     }
 
     /// <summary>The stress-run case: a planted error that is no error at this point passes both modes.</summary>
