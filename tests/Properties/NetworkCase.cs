@@ -454,6 +454,25 @@ public sealed class NetworkCase
     }
 
     /// <summary>
+    /// Per leaf, the magnitude from which its gradient is made, for the floor of gradient comparisons: the largest
+    /// entry of ∂(Σ r ⊙ z / N)/∂leaf on the Reference backend, z the network's output [N, K] and r standard normal
+    /// (drawn from the case). Every loss here has ∂L/∂z a difference of terms of size about 1/N (p − y, σ(z) − y,
+    /// z − y over the entries); where that difference cancels (a softmax saturated on its target: p − 1 ≈ −3e-18),
+    /// the whole gradient is rounding of those O(1/N) terms carried back through the network, and its own size is the
+    /// wrong yardstick, as the output's is for <see cref="OutputMagnitude"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> GradientMagnitude(Backend backend)
+    {
+        var model = Model();
+        var x = Input(backend);
+        var parameters = Parameters(backend);
+        var outputShape = model.Apply(parameters, x).Shape;
+        var r = backend.FromArray(Root.Fold(7).Normal(checked((int)outputShape.Size)), outputShape);
+        var (_, g) = Grad.ValueAndGrad(p => (model.Apply(p, x) * r).Sum() * (1.0 / outputShape[0]), parameters);
+        return g.ToDictionary(l => l.Key, l => l.Value.ToArray().Select(Math.Abs).DefaultIfEmpty(0).Max());
+    }
+
+    /// <summary>
     /// The magnitude from which the output is made, for the floor of output comparisons: the largest
     /// Σⱼ |Wᵢⱼ||hₙⱼ| + |bᵢ| of the last Dense layer (h its input), times the last activation's largest
     /// slope in ∞-norm (1 for Identity, Tanh, ReLU, LeakyReLU; ¼ for Sigmoid; max(1, α) for ELU; ½ for
