@@ -38,8 +38,7 @@ public sealed partial class TorchBackend : IFusedRecurrence
             using var scope = torch.NewDisposeScope();
             var operands = Operands("lstm_sequence", [inputs, h, c, weightIh, weightHh, biasIh, biasHh]);
             using var inference = Inference(operands);
-            var (y, hn, cn) = ((TorchTensor, TorchTensor, TorchTensor))scripts.invoke(ScriptName("lstm", biasIh is not null, reverse), operands);
-            GC.KeepAlive(operands);
+            var (y, hn, cn) = ((TorchTensor, TorchTensor, TorchTensor))Invoke(scripts, ScriptName("lstm", biasIh is not null, reverse), operands);
             scope.MoveToOuter(y, hn, cn);
             return (Make(y, new Shape(inputs.Shape[0], inputs.Shape[1], h.Shape[1])), Make(hn, h.Shape), Make(cn, c.Shape));
         }
@@ -62,8 +61,7 @@ public sealed partial class TorchBackend : IFusedRecurrence
             using var scope = torch.NewDisposeScope();
             var operands = Operands("gru_sequence", [inputs, h, weightIh, weightHh, biasIh, biasHh]);
             using var inference = Inference(operands);
-            var (y, hn) = ((TorchTensor, TorchTensor))scripts.invoke(ScriptName("gru", biasIh is not null, reverse), operands);
-            GC.KeepAlive(operands);
+            var (y, hn) = ((TorchTensor, TorchTensor))Invoke(scripts, ScriptName("gru", biasIh is not null, reverse), operands);
             scope.MoveToOuter(y, hn);
             return (Make(y, new Shape(inputs.Shape[0], inputs.Shape[1], h.Shape[1])), Make(hn, h.Shape));
         }
@@ -88,8 +86,7 @@ public sealed partial class TorchBackend : IFusedRecurrence
             using var scope = torch.NewDisposeScope();
             var operands = Operands("lstm_stack", [inputs, h0, c0, .. weights]);
             using var inference = Inference(operands);
-            var (y, hn, cn) = ((TorchTensor, TorchTensor, TorchTensor))script.invoke(name, operands);
-            GC.KeepAlive(operands);
+            var (y, hn, cn) = ((TorchTensor, TorchTensor, TorchTensor))Invoke(script, name, operands);
             scope.MoveToOuter(y, hn, cn);
             return (Make(y, StackOutputs(inputs, h0, bidirectional)), Make(hn, h0.Shape), Make(cn, c0.Shape));
         }
@@ -114,8 +111,7 @@ public sealed partial class TorchBackend : IFusedRecurrence
             using var scope = torch.NewDisposeScope();
             var operands = Operands("gru_stack", [inputs, h0, .. weights]);
             using var inference = Inference(operands);
-            var (y, hn) = ((TorchTensor, TorchTensor))script.invoke(name, operands);
-            GC.KeepAlive(operands);
+            var (y, hn) = ((TorchTensor, TorchTensor))Invoke(script, name, operands);
             scope.MoveToOuter(y, hn);
             return (Make(y, StackOutputs(inputs, h0, bidirectional)), Make(hn, h0.Shape));
         }
@@ -186,11 +182,19 @@ public sealed partial class TorchBackend : IFusedRecurrence
     private static string ScriptName(string cell, bool bias, bool reverse) => $"{cell}{(bias ? "" : "_no_bias")}{(reverse ? "_reverse" : "")}";
 
     /// <summary>
-    /// The native operands in order, the absent biases left out (the scripts without biases take none). Each call
-    /// keeps the array alive past its invoke (GC.KeepAlive): TorchSharp's invoke reads the handles, then makes more
-    /// managed calls before libtorch takes its own references, and an operand that nothing else holds could be finalized in
-    /// between (a stress run of invoke on such operands beside a collecting thread crashed the process within seconds).
+    /// Calls <paramref name="name"/> of <paramref name="unit"/>, keeping <paramref name="operands"/> alive past the
+    /// call: TorchSharp's invoke reads the handles, then makes more managed calls before libtorch takes its own
+    /// references, and an operand that nothing else holds could be finalized in between (a stress run of invoke on such
+    /// operands beside a collecting thread crashed the process within seconds).
     /// </summary>
+    private static object Invoke(torch.jit.CompilationUnit unit, string name, object[] operands)
+    {
+        var result = unit.invoke(name, operands);
+        GC.KeepAlive(operands);
+        return result;
+    }
+
+    /// <summary>The native operands in order, the absent biases left out (the scripts without biases take none).</summary>
     private object[] Operands(string op, Tensor?[] tensors) =>
         tensors.Where(t => t is not null).Select(t => (object)Native(t!, op)).ToArray();
 

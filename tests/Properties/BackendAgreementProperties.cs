@@ -86,9 +86,7 @@ public sealed class BackendAgreementProperties(ITestOutputHelper output) : IDisp
 
             // Each leaf's scale floored at GradientFloorFraction of the magnitude its gradient is made from (see there).
             var magnitude = c.GradientMagnitude(reference);
-            var (leaf, e) = gradRef
-                .Select(l => (l.Key, Error: RelativeError.Of(l.Value, gradTorch[l.Key], Math.Max(RelativeError.DefaultFloor, GradientFloorFraction * magnitude[l.Key]))))
-                .MaxBy(l => l.Error.Value);
+            var (leaf, e) = RelativeError.WorstLeaf(gradRef, gradTorch, name => Math.Max(RelativeError.DefaultFloor, GradientFloorFraction * magnitude[name]));
             worst.Record(e.Value, () => $"leaf '{leaf}' {e} in {c}");
             if (!(e.Value <= GradientTolerance))
             {

@@ -466,9 +466,8 @@ public sealed class NetworkCase
         var model = Model();
         var x = Input(backend);
         var parameters = Parameters(backend);
-        var outputShape = model.Apply(parameters, x).Shape;
-        var r = backend.FromArray(Root.Fold(7).Normal(checked((int)outputShape.Size)), outputShape);
-        var (_, g) = Grad.ValueAndGrad(p => (model.Apply(p, x) * r).Sum() * (1.0 / outputShape[0]), parameters);
+        var r = backend.FromArray(Root.Fold(7).Normal(Batch * OutputWidth), new Shape(Batch, OutputWidth));
+        var (_, g) = Grad.ValueAndGrad(p => (model.Apply(p, x) * r).Sum() * (1.0 / Batch), parameters);
         return g.ToDictionary(l => l.Key, l => l.Value.ToArray().Select(Math.Abs).DefaultIfEmpty(0).Max());
     }
 

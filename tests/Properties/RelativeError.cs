@@ -67,13 +67,18 @@ public readonly record struct RelativeError(double Value, int WorstIndex, double
     }
 
     /// <summary>The worst leaf of two trees with the same names and shapes, measured leaf by leaf.</summary>
-    public static (string Leaf, RelativeError Error) WorstLeaf(TensorTree a, TensorTree b, double floor = DefaultFloor)
+    public static (string Leaf, RelativeError Error) WorstLeaf(TensorTree a, TensorTree b, double floor = DefaultFloor) =>
+        WorstLeaf(a, b, _ => floor);
+
+    /// <summary>The worst leaf, each leaf measured with its own floor (<paramref name="floor"/> of its name).</summary>
+    public static (string Leaf, RelativeError Error) WorstLeaf(TensorTree a, TensorTree b, Func<string, double> floor)
     {
+        ArgumentNullException.ThrowIfNull(floor);
         a.RequireSameStructure(b, "RelativeError.WorstLeaf");
-        (string Leaf, RelativeError Error) worst = ("(none)", new RelativeError(0, -1, double.NaN, double.NaN, floor));
+        (string Leaf, RelativeError Error) worst = ("(none)", new RelativeError(0, -1, double.NaN, double.NaN, DefaultFloor));
         foreach (var (name, leaf) in a)
         {
-            var e = Of(leaf, b[name], floor);
+            var e = Of(leaf, b[name], floor(name));
             if (e.Value > worst.Error.Value || worst.Error.WorstIndex < 0)
             {
                 worst = (name, e);

@@ -76,8 +76,8 @@ public sealed class FastModeTests(ITestOutputHelper output)
 
     /// <summary>
     /// A planted error's visibility (<see cref="NetworkWithCustomActivation.PlantedErrorVisibility"/>, or for a
-    /// primitive full mode's worst excess over the allowance) between these bounds is marginal: the wrong gradient sits within a factor 2 of the rule's allowance, where either verdict
-    /// is honest and fast and full mode may differ. Below the lower bound the wrong derivative is right at this point
+    /// primitive full mode's worst excess over the allowance) between these bounds is marginal: the wrong gradient
+    /// sits within a factor 2 of the rule's allowance, where either verdict is honest and fast and full mode may differ. Below the lower bound the wrong derivative is right at this point
     /// (3·2x/(1+x²) written as 3 is exact at x = 1: a stress run drew a pre-activation of 0.996) and must pass.
     /// </summary>
     public const double MarginalLow = 0.5, MarginalHigh = 2;
