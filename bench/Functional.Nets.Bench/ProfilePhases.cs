@@ -10,8 +10,22 @@ public static class ProfilePhases
     /// </summary>
     public static void Print(string name, Action ours, Action theirs, int block, int repeats)
     {
+        var gen2 = GC.CollectionCount(2);
         var ((o, t, ratio), ourFaults, theirFaults) = PairedRuns.RunCountingFaults(ours, theirs, warmup: 1, block, repeats);
-        Console.WriteLine($"{name,-40} ours {1e3 / o.Median,8:F2} ms   TorchSharp {1e3 / t.Median,8:F2} ms   ratio {ratio.Median:F3}   faults {ourFaults,6:F0} / {theirFaults,6:F0}");
+        gen2 = GC.CollectionCount(2) - gen2;
+        Console.WriteLine($"{name,-40} ours {1e3 / o.Median,8:F2} ms   TorchSharp {1e3 / t.Median,8:F2} ms   ratio {ratio.Median:F3}   faults {ourFaults,6:F0} / {theirFaults,6:F0}   managed KB {AllocatedKilobytes(ours),7:F0} / {AllocatedKilobytes(theirs),5:F0}   gen2 GCs {gen2}");
+    }
+
+    /// <summary>Managed kilobytes allocated on this thread per call of <paramref name="op"/> (over 3 calls).</summary>
+    private static double AllocatedKilobytes(Action op)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 3; i++)
+        {
+            op();
+        }
+
+        return (GC.GetAllocatedBytesForCurrentThread() - before) / 3.0 / 1024;
     }
 
     /// <summary>TorchSharp tensor handles created per call of <paramref name="op"/> (each a native call and a native free): a count the load cannot change.</summary>

@@ -53,6 +53,11 @@ public sealed partial class TorchBackend
     }
 
     /// <inheritdoc />
+    /// <remarks><c>torch.zeros</c> on the device: no managed array and no host-to-device copy.</remarks>
+    public override Tensor Zeros(Shape shape) =>
+        Run("zeros", [shape], () => Make(torch.zeros(Dims(shape), scalarType, device), shape));
+
+    /// <inheritdoc />
     public override double[] ToArray(Tensor tensor)
     {
         var result = new double[tensor.Size];

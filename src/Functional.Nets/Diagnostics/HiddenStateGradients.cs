@@ -44,9 +44,8 @@ public static class HiddenStateGradients
         }
 
         var hidden = h0.Shape;
-        var size = checked((int)hidden.Size);
         var zeros = TensorTree.Of(Enumerable.Range(0, steps)
-            .Select(k => (Name(k), input.Backend.FromArray(new double[size], hidden))).ToArray());
+            .Select(k => (Name(k), input.Backend.Zeros(hidden))).ToArray());
         var (value, gradients) = Grad.ValueAndGrad(delta =>
         {
             var carry = start;

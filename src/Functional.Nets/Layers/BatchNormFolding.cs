@@ -54,7 +54,7 @@ public static class BatchNormFolding
         var e = Require(batchNormState, "running_mean", outputs, batchNorm.Describe());
         var d = Require(batchNormState, "running_var", outputs, batchNorm.Describe());
         var backend = w.Backend;
-        var b = dense.HasBias ? Require(denseParameters, "bias", outputs, dense.Describe()) : backend.FromArray(new double[dense.Outputs], outputs);
+        var b = dense.HasBias ? Require(denseParameters, "bias", outputs, dense.Describe()) : backend.Zeros(outputs);
 
         // s = γ/√(D + ε); W′ = diag(s)·W; b′ = s⊙(b − E) + β.
         var gamma = batchNorm.Affine ? Require(batchNormParameters, "weight", outputs, batchNorm.Describe()) : backend.FromArray(Enumerable.Repeat(1.0, dense.Outputs).ToArray(), outputs);

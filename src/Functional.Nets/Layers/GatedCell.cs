@@ -41,7 +41,7 @@ internal static class GatedCell
     public static TensorTree Zeros(int batch, int hidden, Backend backend, params string[] names)
     {
         ArgumentNullException.ThrowIfNull(backend);
-        return TensorTree.Of(names.Select(n => (n, backend.FromArray(new double[checked(batch * hidden)], new Shape(batch, hidden)))).ToArray());
+        return TensorTree.Of(names.Select(n => (n, backend.Zeros(new Shape(batch, hidden)))).ToArray());
     }
 
     /// <summary>Checks x_t [N, F] and returns the carry leaf <paramref name="name"/>, checked to be [N, H].</summary>

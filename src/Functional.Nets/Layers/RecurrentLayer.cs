@@ -308,7 +308,7 @@ public abstract class RecurrentLayer : Layer
             }
         }
 
-        Tensor Zeros() => x.Backend.FromArray(new double[checked((int)stateShape.Size)], stateShape);
+        Tensor Zeros() => x.Backend.Zeros(stateShape);
         var h = h0 ?? Zeros();
         var c = HasCellState ? c0 ?? Zeros() : null;
         Tensor?[] all = [.. weights, h, c];

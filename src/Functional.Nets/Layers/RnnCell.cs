@@ -94,7 +94,7 @@ public sealed class RnnCell : Cell
     public override TensorTree InitialCarry(int batch, Backend backend)
     {
         ArgumentNullException.ThrowIfNull(backend);
-        return TensorTree.Of(("h", backend.FromArray(new double[checked(batch * Hidden)], new Shape(batch, Hidden))));
+        return TensorTree.Of(("h", backend.Zeros(new Shape(batch, Hidden))));
     }
 
     /// <inheritdoc />

@@ -119,7 +119,7 @@ public sealed class Scan : Layer
             if (valid == 0)
             {
                 // Padding in every sequence: the carry stays, the output is zero (and nothing here gets gradient).
-                outputs[t] = input.Backend.FromArray(new double[checked(n * Cell.OutputSize)], new Shape(n, Cell.OutputSize));
+                outputs[t] = input.Backend.Zeros(new Shape(n, Cell.OutputSize));
                 continue;
             }
 

@@ -67,7 +67,7 @@ public sealed class SparseRows
     /// <summary>The dense gradient [V, D]: zeros with <see cref="Values"/> added into the rows <see cref="Indices"/> (repeats summed).</summary>
     public Tensor ToDense()
     {
-        var zeros = Values.Backend.FromArray(new double[checked((int)TableShape.Size)], TableShape);
+        var zeros = Values.Backend.Zeros(TableShape);
         return RowUpdates.Add(zeros, Indices, Values, 1, reuse: true);
     }
 
@@ -100,7 +100,7 @@ public sealed class SparseRows
         // Σ over a row's entries: add each entry into its row's place among the distinct rows (index_add, repeats summing).
         var selection = RowSelection.Of(ids, Indices.Shape, TableRows, Indices.Backend);
         var shape = new Shape([selection.Rows.Shape[0], .. Values.Shape.Dims[1..]]);
-        var zeros = Values.Backend.FromArray(new double[checked((int)shape.Size)], shape);
+        var zeros = Values.Backend.Zeros(shape);
         return new SparseRows(selection.Rows, RowUpdates.Add(zeros, selection.Local, Values, 1, reuse: true), TableRows, Checked.Coalesced);
     }
 

@@ -24,6 +24,14 @@ public abstract partial class Backend : IEquatable<Backend>
     /// <summary>Creates a tensor from row-major values and its dimensions: <c>FromArray([0, 1, 1, 0], 4, 1)</c>.</summary>
     public Tensor FromArray(double[] values, params int[] dims) => FromArray(values, new Shape(dims));
 
+    /// <summary>
+    /// A tensor of zeros (an initial recurrent state, an accumulator). The default fills a managed array and calls
+    /// <see cref="FromArray(ReadOnlySpan{double}, Shape)"/>; a backend with native storage overrides it to skip that
+    /// array, which for an LSTM's states is a large-object-heap allocation per step.
+    /// </summary>
+    /// <exception cref="OverflowException">The shape has more than <see cref="int.MaxValue"/> elements.</exception>
+    public virtual Tensor Zeros(Shape shape) => FromArray(new double[checked((int)shape.Size)], shape);
+
     /// <summary>Copies a tensor's values out, row-major, widened to double.</summary>
     public abstract double[] ToArray(Tensor tensor);
 

@@ -51,7 +51,7 @@ public sealed class SkipGram
     {
         ArgumentNullException.ThrowIfNull(backend);
         var input = new Embedding(Vocabulary, Dimension, weightInit: Initializer.Uniform(-0.5 / Dimension, 0.5 / Dimension)).Init(key, backend)["weight"];
-        var output = backend.FromArray(new double[checked(Vocabulary * Dimension)], new Shape(Vocabulary, Dimension));
+        var output = backend.Zeros(new Shape(Vocabulary, Dimension));
         return TensorTree.Of((Input, input), (Output, output));
     }
 
