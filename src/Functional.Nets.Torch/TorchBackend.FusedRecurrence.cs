@@ -7,8 +7,8 @@ namespace Functional.Nets.Torch;
 
 /// <summary>
 /// Whole LSTM and GRU sequences in one libtorch call (<see cref="IFusedRecurrence"/>): <c>torch.lstm</c> and
-/// <c>torch.gru</c>, one layer and direction (<see cref="Scan"/>) or a whole stack (<see cref="RecurrentLayer"/>), batch
-/// first, differentiated by autograd.
+/// <c>torch.gru</c>, one layer and direction (<see cref="Scan"/>) or a whole stack (<see cref="RecurrentLayer"/>), and
+/// whole Elman RNN stacks (<c>torch.rnn_tanh</c>, <c>torch.rnn_relu</c>), batch first, differentiated by autograd.
 /// </summary>
 /// <remarks>
 /// TorchSharp 0.107 exposes libtorch's sequence functions only through <c>nn.LSTM</c>/<c>nn.GRU</c> modules that own
@@ -49,25 +49,34 @@ public sealed partial class TorchBackend : IFusedRecurrence
     }
 
     /// <inheritdoc />
-    public (Tensor Outputs, Tensor H)? GruSequence(Tensor inputs, Tensor h, Tensor weightIh, Tensor weightHh, Tensor? biasIh, Tensor? biasHh, bool reverse)
+    public (Tensor Outputs, Tensor H)? GruSequence(Tensor inputs, Tensor h, Tensor weightIh, Tensor weightHh, Tensor? biasIh, Tensor? biasHh, bool reverse) =>
+        SequenceWithoutCell("gru", inputs, h, weightIh, weightHh, biasIh, biasHh, reverse);
+
+    /// <inheritdoc />
+    public (Tensor Outputs, Tensor H)? RnnSequence(Tensor inputs, Tensor h, Tensor weightIh, Tensor weightHh, Tensor? biasIh, Tensor? biasHh, bool reverse, bool relu) =>
+        SequenceWithoutCell(relu ? "rnn_relu" : "rnn_tanh", inputs, h, weightIh, weightHh, biasIh, biasHh, reverse);
+
+    /// <summary>One layer and direction of a cell whose carry is h alone (<c>gru</c>, <c>rnn_tanh</c>, <c>rnn_relu</c>).</summary>
+    private (Tensor Outputs, Tensor H)? SequenceWithoutCell(string cell, Tensor inputs, Tensor h, Tensor weightIh, Tensor weightHh, Tensor? biasIh, Tensor? biasHh, bool reverse)
     {
         if (RecurrentScripts.Value is not { } scripts)
         {
             return null;
         }
 
+        var op = cell + "_sequence";
         try
         {
             using var scope = torch.NewDisposeScope();
-            var operands = Operands("gru_sequence", [inputs, h, weightIh, weightHh, biasIh, biasHh]);
+            var operands = Operands(op, [inputs, h, weightIh, weightHh, biasIh, biasHh]);
             using var inference = Inference(operands);
-            var (y, hn) = ((TorchTensor, TorchTensor))Invoke(scripts, ScriptName("gru", biasIh is not null, reverse), operands);
+            var (y, hn) = ((TorchTensor, TorchTensor))Invoke(scripts, ScriptName(cell, biasIh is not null, reverse), operands);
             scope.MoveToOuter(y, hn);
             return (Make(y, new Shape(inputs.Shape[0], inputs.Shape[1], h.Shape[1])), Make(hn, h.Shape));
         }
         catch (ExternalException e)
         {
-            throw Failure("gru_sequence", e, inputs.Shape, h.Shape, weightIh.Shape, weightHh.Shape);
+            throw Failure(op, e, inputs.Shape, h.Shape, weightIh.Shape, weightHh.Shape);
         }
     }
 
@@ -76,7 +85,7 @@ public sealed partial class TorchBackend : IFusedRecurrence
     {
         ArgumentNullException.ThrowIfNull(weights);
         var name = StackName("lstm", bias, layers, bidirectional);
-        if (StackScript(name, weights.Count) is not { } script)
+        if (StackScript(name, "lstm", weights.Count, bias, layers, bidirectional) is not { } script)
         {
             return null;
         }
@@ -97,19 +106,28 @@ public sealed partial class TorchBackend : IFusedRecurrence
     }
 
     /// <inheritdoc />
-    public (Tensor Outputs, Tensor H)? GruStack(Tensor inputs, Tensor h0, IReadOnlyList<Tensor> weights, bool bias, int layers, bool bidirectional)
+    public (Tensor Outputs, Tensor H)? GruStack(Tensor inputs, Tensor h0, IReadOnlyList<Tensor> weights, bool bias, int layers, bool bidirectional) =>
+        StackWithoutCell("gru", inputs, h0, weights, bias, layers, bidirectional);
+
+    /// <inheritdoc />
+    public (Tensor Outputs, Tensor H)? RnnStack(Tensor inputs, Tensor h0, IReadOnlyList<Tensor> weights, bool bias, int layers, bool bidirectional, bool relu) =>
+        StackWithoutCell(relu ? "rnn_relu" : "rnn_tanh", inputs, h0, weights, bias, layers, bidirectional);
+
+    /// <summary>A stack whose carry is h alone (<c>torch.gru</c>, <c>torch.rnn_tanh</c>, <c>torch.rnn_relu</c>, which take the same arguments).</summary>
+    private (Tensor Outputs, Tensor H)? StackWithoutCell(string cell, Tensor inputs, Tensor h0, IReadOnlyList<Tensor> weights, bool bias, int layers, bool bidirectional)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        var name = StackName("gru", bias, layers, bidirectional);
-        if (StackScript(name, weights.Count) is not { } script)
+        var name = StackName(cell, bias, layers, bidirectional);
+        if (StackScript(name, cell, weights.Count, bias, layers, bidirectional) is not { } script)
         {
             return null;
         }
 
+        var op = cell + "_stack";
         try
         {
             using var scope = torch.NewDisposeScope();
-            var operands = Operands("gru_stack", [inputs, h0, .. weights]);
+            var operands = Operands(op, [inputs, h0, .. weights]);
             using var inference = Inference(operands);
             var (y, hn) = ((TorchTensor, TorchTensor))Invoke(script, name, operands);
             scope.MoveToOuter(y, hn);
@@ -117,7 +135,7 @@ public sealed partial class TorchBackend : IFusedRecurrence
         }
         catch (ExternalException e)
         {
-            throw Failure("gru_stack", e, inputs.Shape, h0.Shape, weights[0].Shape, weights[1].Shape);
+            throw Failure(op, e, inputs.Shape, h0.Shape, weights[0].Shape, weights[1].Shape);
         }
     }
 
@@ -131,23 +149,24 @@ public sealed partial class TorchBackend : IFusedRecurrence
         $"{cell}_stack_l{layers}{(bidirectional ? "_bidirectional" : "")}{(bias ? "" : "_no_bias")}";
 
     /// <summary>
-    /// The compiled stack <paramref name="name"/> taking <paramref name="count"/> weights, or null when TorchScript
-    /// cannot compile here (the layer then runs layer by layer). The function is, for the LSTM with two layers:
-    /// <c>torch.lstm(x, [h0, c0], [w_ih_l0, w_hh_l0, b_ih_l0, b_hh_l0, w_ih_l1, …], True, 2, 0.0, train, False, True)</c>.
+    /// The compiled stack <paramref name="name"/> of <paramref name="cell"/> (<c>lstm</c>, <c>gru</c>, <c>rnn_tanh</c>,
+    /// <c>rnn_relu</c>) taking <paramref name="count"/> weights, or null when TorchScript cannot compile here (the layer
+    /// then runs layer by layer). The function is, for the LSTM with two layers:
+    /// <c>torch.lstm(x, [h0, c0], [w_ih_l0, w_hh_l0, b_ih_l0, b_hh_l0, w_ih_l1, …], True, 2, 0.0, train, False, True)</c>;
+    /// the others take h0 alone in place of the list.
     /// </summary>
-    private static torch.jit.CompilationUnit? StackScript(string name, int count) =>
-        StackScripts.GetOrAdd(name, n => new Lazy<torch.jit.CompilationUnit?>(() => CompileStack(n, count))).Value;
+    private static torch.jit.CompilationUnit? StackScript(string name, string cell, int count, bool bias, int layers, bool bidirectional) =>
+        StackScripts.GetOrAdd(name, _ => new Lazy<torch.jit.CompilationUnit?>(() => CompileStack(name, cell, count, bias, layers, bidirectional))).Value;
 
-    private static torch.jit.CompilationUnit? CompileStack(string name, int count)
+    private static torch.jit.CompilationUnit? CompileStack(string name, string cell, int count, bool bias, int layers, bool bidirectional)
     {
-        var lstm = name.StartsWith("lstm", StringComparison.Ordinal);
-        var layers = int.Parse(name.Split('_')[2][1..], System.Globalization.CultureInfo.InvariantCulture);
-        var bidirectional = name.Contains("_bidirectional", StringComparison.Ordinal);
-        var bias = !name.EndsWith("_no_bias", StringComparison.Ordinal);
+        var lstm = cell == "lstm";
         var weights = string.Join(", ", Enumerable.Range(0, count).Select(i => $"w{i}"));
         var states = lstm ? "h, c" : "h";
         var train = "torch.is_grad_enabled() and (" + string.Join(" or ", (states + ", x, " + weights).Split(", ").Select(o => o + ".requires_grad")) + ")";
         string Flag(bool b) => b ? "True" : "False";
+
+        // torch.lstm/gru/rnn_tanh/rnn_relu(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first).
         var source = lstm
             ? $"""
               def {name}(x, h, c, {weights}):
@@ -157,7 +176,7 @@ public sealed partial class TorchBackend : IFusedRecurrence
               """
             : $"""
               def {name}(x, h, {weights}):
-                  y, hn = torch.gru(x, h, [{weights}], {Flag(bias)}, {layers}, 0.0, {train}, {Flag(bidirectional)}, True)
+                  y, hn = torch.{cell}(x, h, [{weights}], {Flag(bias)}, {layers}, 0.0, {train}, {Flag(bidirectional)}, True)
                   return y, hn
 
               """;
@@ -199,7 +218,7 @@ public sealed partial class TorchBackend : IFusedRecurrence
         tensors.Where(t => t is not null).Select(t => (object)Native(t!, op)).ToArray();
 
     /// <summary>
-    /// One function per cell, bias and direction. A reversed sequence is the forward run over the inputs flipped in
+    /// One function per cell (LSTM, GRU, Elman RNN with tanh or ReLU), bias and direction. A reversed sequence is the forward run over the inputs flipped in
     /// time, its outputs flipped back, so y_t stays at t and the final state is the one after t = 0, as Scan's.
     /// </summary>
     private static torch.jit.CompilationUnit? CompileRecurrentScripts()
@@ -227,6 +246,14 @@ public sealed partial class TorchBackend : IFusedRecurrence
 
                     def {ScriptName("gru", bias, reverse)}(x, h, {weights}):
                         {flipIn}y, hn = torch.gru(x, h.unsqueeze(0), [{weights}], {hasBias}, 1, 0.0, {Train("x, h, " + weights)}, False, True)
+                        {flipOut}return y, hn.squeeze(0)
+
+                    def {ScriptName("rnn_tanh", bias, reverse)}(x, h, {weights}):
+                        {flipIn}y, hn = torch.rnn_tanh(x, h.unsqueeze(0), [{weights}], {hasBias}, 1, 0.0, {Train("x, h, " + weights)}, False, True)
+                        {flipOut}return y, hn.squeeze(0)
+
+                    def {ScriptName("rnn_relu", bias, reverse)}(x, h, {weights}):
+                        {flipIn}y, hn = torch.rnn_relu(x, h.unsqueeze(0), [{weights}], {hasBias}, 1, 0.0, {Train("x, h, " + weights)}, False, True)
                         {flipOut}return y, hn.squeeze(0)
 
 

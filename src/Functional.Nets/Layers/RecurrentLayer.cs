@@ -259,7 +259,7 @@ public abstract class RecurrentLayer : Layer
     /// </summary>
     internal virtual RecurrentResult? RunStack(IFusedRecurrence fused, Tensor inputs, Tensor h0, Tensor? c0, IReadOnlyList<Tensor> weights) => null;
 
-    /// <summary>G, the gates stacked in each weight (4 LSTM, 3 GRU) of a layer that <see cref="RunStack"/> can run; 0 (the default) for one that never can.</summary>
+    /// <summary>G, the gates stacked in each weight (4 LSTM, 3 GRU, 1 Elman RNN) of a layer that <see cref="RunStack"/> can run; 0 (the default) for one that never can.</summary>
     internal virtual int StackGates => 0;
 
     /// <summary>The class name in descriptions: <c>Rnn</c>, <c>Lstm</c>, <c>Gru</c>.</summary>

@@ -36,5 +36,12 @@ public sealed class Rnn : RecurrentLayer
     protected override Cell MakeCell(int inputs, int hidden) => new RnnCell(inputs, hidden, HasBias, Nonlinearity);
 
     /// <inheritdoc />
+    internal override int StackGates => 1;
+
+    /// <inheritdoc />
+    internal override RecurrentResult? RunStack(IFusedRecurrence fused, Tensor inputs, Tensor h0, Tensor? c0, IReadOnlyList<Tensor> weights) =>
+        fused.RnnStack(inputs, h0, weights, HasBias, Layers, Bidirectional, Nonlinearity == RnnNonlinearity.ReLU) is { } run ? new RecurrentResult(run.Outputs, run.H, null) : null;
+
+    /// <inheritdoc />
     protected override IEnumerable<string> ExtraOptions() => Nonlinearity == RnnNonlinearity.ReLU ? ["ReLU"] : [];
 }

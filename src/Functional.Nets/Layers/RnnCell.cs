@@ -130,4 +130,22 @@ public sealed class RnnCell : Cell
         t.Shape == expected
             ? t
             : throw new ShapeMismatchException($"{Describe()}: parameter '{name}' has shape {t.Shape}, expected {expected}");
+
+    /// <inheritdoc />
+    internal override (Tensor Outputs, TensorTree Carry)? RunFused(TensorTree parameters, Tensor inputs, TensorTree carry, bool reverse)
+    {
+        if (Capabilities.Of<IFusedRecurrence>(inputs.Backend) is not { } fused)
+        {
+            return null;
+        }
+
+        var w = GatedCell.Weights(this, parameters, 1, Inputs, Hidden, HasBias);
+        if (GatedCell.SequenceCarry(inputs, carry, w, Hidden, "h") is not [var h]
+            || fused.RnnSequence(inputs, h, w.Ih, w.Hh, w.BiasIh, w.BiasHh, reverse, Nonlinearity == RnnNonlinearity.ReLU) is not { } run)
+        {
+            return null;
+        }
+
+        return (run.Outputs, TensorTree.Of(("h", run.H)));
+    }
 }

@@ -6,9 +6,9 @@ using Xunit.Abstractions;
 namespace Functional.Nets.Tests.Recurrent;
 
 /// <summary>
-/// <see cref="Scan"/> over an <see cref="LstmCell"/> or a PyTorch-form <see cref="GruCell"/> runs the whole sequence
-/// through the backend's <see cref="IFusedRecurrence"/> when every step is valid (Torch: libtorch's <c>lstm</c> and
-/// <c>gru</c>). These laws hold that path to the step loop it replaces (the same scan inside
+/// <see cref="Scan"/> over an <see cref="LstmCell"/>, a PyTorch-form <see cref="GruCell"/> or an <see cref="RnnCell"/>
+/// (tanh or ReLU) runs the whole sequence through the backend's <see cref="IFusedRecurrence"/> when every step is valid
+/// (Torch: libtorch's <c>lstm</c>, <c>gru</c>, <c>rnn_tanh</c> and <c>rnn_relu</c>). These laws hold that path to the step loop it replaces (the same scan inside
 /// <see cref="Capabilities.PlainOnly"/>): outputs, final carry and the gradients in the weights, x and the initial
 /// carry, on Torch float64, within 1e-12 (values) and 1e-10 (gradients) relative per tensor: the two do the same
 /// sums with a different blocking of the products. The float32 kernel (oneDNN's RNN on CPU) is held to the Reference
@@ -17,11 +17,11 @@ namespace Functional.Nets.Tests.Recurrent;
 /// </summary>
 public sealed class FusedScanTests(ITestOutputHelper output)
 {
-    /// <summary>A generated scan: cell kind (0 LSTM, 1 GRU), sizes, bias, direction, padding, and the seed of every value.</summary>
+    /// <summary>A generated scan: cell kind (0 LSTM, 1 GRU, 2 RNN tanh, 3 RNN ReLU), sizes, bias, direction, padding, and the seed of every value.</summary>
     public sealed record FusedCase(int Kind, int Batch, int Steps, int Inputs, int Hidden, bool Bias, bool Reverse, long Seed);
 
     private static Arbitrary<FusedCase> Cases { get; } = Arb.From(
-        from kind in Gen.Choose(0, 1)
+        from kind in Gen.Choose(0, 3)
         from batch in Gen.Choose(1, 4)
         from steps in Gen.Choose(1, 6)
         from inputs in Gen.Choose(1, 6)
@@ -56,7 +56,7 @@ public sealed class FusedScanTests(ITestOutputHelper output)
         var backend = TorchBackend.CpuFloat32;
         const int steps = 40;
         var x = backend.FromArray(Key.FromSeed(1).Uniform(2 * steps * 3, -1, 1), new Shape(2, steps, 3));
-        foreach (var cell in new Cell[] { new LstmCell(3, 4), new GruCell(3, 4), new GruCell(3, 4, resetBeforeWeight: true) })
+        foreach (var cell in new Cell[] { new LstmCell(3, 4), new GruCell(3, 4), new GruCell(3, 4, resetBeforeWeight: true), new RnnCell(3, 4), new RnnCell(3, 4, nonlinearity: RnnNonlinearity.ReLU) })
         {
             var scan = new Scan(cell);
             var p = scan.Init(Key.FromSeed(2), backend);
@@ -80,8 +80,13 @@ public sealed class FusedScanTests(ITestOutputHelper output)
     // of σ and tanh), and the scalar loss through Scan.
     private static (TensorTree Leaves, Func<TensorTree, Tensor> Loss) Setup(FusedCase c, Backend backend)
     {
-        var gates = c.Kind == 0 ? 4 : 3;
-        Cell cell = c.Kind == 0 ? new LstmCell(c.Inputs, c.Hidden, c.Bias) : new GruCell(c.Inputs, c.Hidden, c.Bias);
+        var gates = c.Kind switch { 0 => 4, 1 => 3, _ => 1 };
+        Cell cell = c.Kind switch
+        {
+            0 => new LstmCell(c.Inputs, c.Hidden, c.Bias),
+            1 => new GruCell(c.Inputs, c.Hidden, c.Bias),
+            _ => new RnnCell(c.Inputs, c.Hidden, c.Bias, c.Kind == 3 ? RnnNonlinearity.ReLU : RnnNonlinearity.Tanh),
+        };
         var keys = Key.FromSeed(c.Seed).Split(10);
         Tensor Draw(int i, Shape shape) => backend.FromArray(keys[i].Uniform(checked((int)shape.Size), -2, 2), shape);
         var state = new Shape(c.Batch, c.Hidden);

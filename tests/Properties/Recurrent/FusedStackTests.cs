@@ -6,20 +6,37 @@ using Xunit.Abstractions;
 namespace Functional.Nets.Tests.Recurrent;
 
 /// <summary>
-/// <see cref="Lstm"/> and a PyTorch-form <see cref="Gru"/> run their whole stack (every layer and direction) in one
-/// call of the backend's <see cref="IFusedRecurrence"/> when no dropout mask is drawn and no step is padded (Torch:
-/// <c>torch.lstm</c>/<c>torch.gru</c> with num_layers and bidirectional, as <c>nn.LSTM</c> itself). These laws hold
+/// <see cref="Lstm"/>, a PyTorch-form <see cref="Gru"/> and <see cref="Rnn"/> (tanh or ReLU) run their whole stack (every
+/// layer and direction) in one call of the backend's <see cref="IFusedRecurrence"/> when no dropout mask is drawn and no
+/// step is padded (Torch: <c>torch.lstm</c>/<c>torch.gru</c>/<c>torch.rnn_tanh</c>/<c>torch.rnn_relu</c> with num_layers
+/// and bidirectional, as <c>nn.LSTM</c> itself). These laws hold
 /// that path to the layer-by-layer loop it replaces (the same layer inside <see cref="Capabilities.PlainOnly"/>):
 /// outputs, h_n, c_n and the gradients in every weight, x, h0 and c0, on Torch float64 within 1e-12 (values) and
 /// 1e-10 (gradients) relative per tensor, the bounds of <see cref="FusedScanTests"/> for the same sums.
 /// </summary>
 public sealed class FusedStackTests(ITestOutputHelper output)
 {
-    /// <summary>A generated stack: LSTM or GRU, sizes, depth, directions, layout, bias, given initial states, seed.</summary>
-    public sealed record StackCase(bool IsLstm, int Batch, int Steps, int Inputs, int Hidden, int Layers, bool Bidirectional, bool BatchFirst, bool Bias, bool GivenStates, long Seed);
+    /// <summary>The layers of the law.</summary>
+    public enum StackKind
+    {
+        /// <summary><see cref="Lstm"/>.</summary>
+        Lstm,
+
+        /// <summary><see cref="Gru"/> in PyTorch's form.</summary>
+        Gru,
+
+        /// <summary><see cref="Rnn"/> with tanh.</summary>
+        RnnTanh,
+
+        /// <summary><see cref="Rnn"/> with ReLU.</summary>
+        RnnRelu,
+    }
+
+    /// <summary>A generated stack: the layer, sizes, depth, directions, layout, bias, given initial states, seed.</summary>
+    public sealed record StackCase(StackKind Kind, int Batch, int Steps, int Inputs, int Hidden, int Layers, bool Bidirectional, bool BatchFirst, bool Bias, bool GivenStates, long Seed);
 
     private static Arbitrary<StackCase> Cases { get; } = Arb.From(
-        from lstm in Gen.Elements(true, false)
+        from kind in Gen.Elements(StackKind.Lstm, StackKind.Gru, StackKind.RnnTanh, StackKind.RnnRelu)
         from batch in Gen.Choose(1, 3)
         from steps in Gen.Choose(1, 5)
         from inputs in Gen.Choose(1, 5)
@@ -30,7 +47,7 @@ public sealed class FusedStackTests(ITestOutputHelper output)
         from bias in Gen.Elements(true, false)
         from given in Gen.Elements(true, false)
         from seed in Gen.Choose(0, int.MaxValue)
-        select new StackCase(lstm, batch, steps, inputs, hidden, layers, bidirectional, batchFirst, bias, given, seed));
+        select new StackCase(kind, batch, steps, inputs, hidden, layers, bidirectional, batchFirst, bias, given, seed));
 
     /// <summary>Whole stack vs layer by layer on Torch float64: Σ y ⊙ u + Σ h_n ⊙ v (+ Σ c_n ⊙ w) and its gradients.</summary>
     [Fact]
@@ -57,7 +74,13 @@ public sealed class FusedStackTests(ITestOutputHelper output)
         var backend = TorchBackend.CpuFloat32;
         var x = backend.FromArray(Key.FromSeed(1).Uniform(2 * 6 * 3, -1, 1), new Shape(2, 6, 3));
         var train = Context.Train(Key.FromSeed(3));
-        foreach (var layer in new RecurrentLayer[] { new Lstm(3, 4, layers: 3, bidirectional: true, dropout: 0.5), new Gru(3, 4, layers: 3, bidirectional: true, dropout: 0.5), new Gru(3, 4, layers: 3, bidirectional: true, resetBeforeWeight: true) })
+        RecurrentLayer[] layers =
+        [
+            new Lstm(3, 4, layers: 3, bidirectional: true, dropout: 0.5), new Gru(3, 4, layers: 3, bidirectional: true, dropout: 0.5),
+            new Gru(3, 4, layers: 3, bidirectional: true, resetBeforeWeight: true),
+            new Rnn(3, 4, layers: 3, bidirectional: true, dropout: 0.5), new Rnn(3, 4, layers: 3, bidirectional: true, dropout: 0.5, nonlinearity: RnnNonlinearity.ReLU),
+        ];
+        foreach (var layer in layers)
         {
             var p = layer.Init(Key.FromSeed(2), backend);
             layer.Run(p, x); // warm: the scripts compile once per process
@@ -82,9 +105,14 @@ public sealed class FusedStackTests(ITestOutputHelper output)
     // U(−2, 2), and the scalar loss through the layer's Run.
     private static (TensorTree Leaves, Func<TensorTree, Tensor> Loss) Setup(StackCase c, Backend backend)
     {
-        RecurrentLayer layer = c.IsLstm
-            ? new Lstm(c.Inputs, c.Hidden, c.Layers, c.Bidirectional, c.BatchFirst, bias: c.Bias)
-            : new Gru(c.Inputs, c.Hidden, c.Layers, c.Bidirectional, c.BatchFirst, bias: c.Bias);
+        RecurrentLayer layer = c.Kind switch
+        {
+            StackKind.Lstm => new Lstm(c.Inputs, c.Hidden, c.Layers, c.Bidirectional, c.BatchFirst, bias: c.Bias),
+            StackKind.Gru => new Gru(c.Inputs, c.Hidden, c.Layers, c.Bidirectional, c.BatchFirst, bias: c.Bias),
+            _ => new Rnn(c.Inputs, c.Hidden, c.Layers, c.Bidirectional, c.BatchFirst, bias: c.Bias,
+                nonlinearity: c.Kind == StackKind.RnnRelu ? RnnNonlinearity.ReLU : RnnNonlinearity.Tanh),
+        };
+        var isLstm = c.Kind == StackKind.Lstm;
         var keys = Key.FromSeed(c.Seed).Split(7);
         Tensor Draw(int i, Shape shape) => backend.FromArray(keys[i].Uniform(checked((int)shape.Size), -2, 2), shape);
         var weights = layer.Init(keys[0], backend).Map(t => t * 2.0 * Math.Sqrt(c.Hidden));
@@ -93,7 +121,7 @@ public sealed class FusedStackTests(ITestOutputHelper output)
         var leaves = weights.Merge(TensorTree.Of(("x", Draw(1, c.BatchFirst ? new Shape(c.Batch, c.Steps, c.Inputs) : new Shape(c.Steps, c.Batch, c.Inputs)))));
         if (c.GivenStates)
         {
-            leaves = leaves.Merge(c.IsLstm ? TensorTree.Of(("h0", Draw(2, state)), ("c0", Draw(3, state))) : TensorTree.Of(("h0", Draw(2, state))));
+            leaves = leaves.Merge(isLstm ? TensorTree.Of(("h0", Draw(2, state)), ("c0", Draw(3, state))) : TensorTree.Of(("h0", Draw(2, state))));
         }
 
         var u = Draw(4, layer.OutputShape(leaves["x"].Shape));
@@ -105,7 +133,7 @@ public sealed class FusedStackTests(ITestOutputHelper output)
                 p.Without(n => n is "x" or "h0" or "c0"),
                 p["x"],
                 h0: c.GivenStates ? p["h0"] : null,
-                c0: c.GivenStates && c.IsLstm ? p["c0"] : null);
+                c0: c.GivenStates && isLstm ? p["c0"] : null);
             var loss = (r.Outputs * u).Sum() + (r.Hidden * v).Sum();
             return r.Cell is { } cell ? loss + (cell * w).Sum() : loss;
         }
