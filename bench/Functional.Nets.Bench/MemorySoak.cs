@@ -3,7 +3,7 @@ using Functional.Nets.Torch;
 namespace Functional.Nets.Bench;
 
 /// <summary>One soak's resident-memory samples and its growth after warm-up.</summary>
-/// <param name="Loop">What ran: "fit", "value_and_grad" or "fit_with_checkpoints".</param>
+/// <param name="Loop">What ran: "fit", "value_and_grad", "fit_with_checkpoints" or "fit_recurrent".</param>
 /// <param name="Steps">Steps taken.</param>
 /// <param name="Samples">Resident and managed memory every <see cref="BenchSettings.SampleEvery"/> steps from step 0.</param>
 /// <param name="GrowthPercent">(last − sample at step <see cref="BenchSettings.WarmupSteps"/>) / that sample × 100.</param>
@@ -28,17 +28,48 @@ public sealed record Sample(long Step, double Megabytes, double ManagedMegabytes
 /// (e) The memory soak: the MNIST MLP (784-256-256-10, Adam, batches of 128, float32 on Torch) trained for many steps
 /// through the public <see cref="Trainer.Fit"/>, resident memory sampled every 500 steps; the same steps through
 /// <see cref="Grad.ValueAndGrad"/> alone (a scoped loop with no optimizer); and <see cref="Trainer.Fit"/> again saving a
-/// checkpoint every 1,000 steps. Growth is measured from the sample at step 1,000 (after warm-up) to the last.
+/// checkpoint every 1,000 steps; and <see cref="Trainer.Fit"/> of a recurrent stack (<see cref="Lstm"/>, <see cref="Gru"/>,
+/// <see cref="Rnn"/>), whose fused paths call TorchScript functions of libtorch's sequence kernels. Growth is measured
+/// from the sample at step 1,000 (after warm-up) to the last.
 /// </summary>
 public static class MemorySoak
 {
-    /// <summary>Runs the three soaks.</summary>
+    /// <summary>Runs the four soaks.</summary>
     public static IReadOnlyList<SoakResult> Run(Dataset train, BenchSettings settings, string checkpointPath) =>
     [
         Fit(train, settings, null),
         ValueAndGrad(train, settings),
         Fit(train, settings, checkpointPath),
+        Recurrent(train.Backend, settings),
     ];
+
+    // The recurrent soak: Lstm(8 → 32, 2 layers) → Gru(32 → 32) → Rnn(32 → 8) over sequences of 20 steps, batches of 32,
+    // mean squared error against fixed random targets, Adam; each layer runs its whole stack in one fused call on Torch.
+    private const int SequenceSteps = 20, SequenceFeatures = 8, SequenceHidden = 32, Sequences = 512, SequenceBatch = 32;
+
+    private static SoakResult Recurrent(Backend backend, BenchSettings settings)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var model = new Sequential(
+            new Lstm(SequenceFeatures, SequenceHidden, layers: 2),
+            new Gru(SequenceHidden, SequenceHidden),
+            new Rnn(SequenceHidden, SequenceFeatures));
+        var keys = Key.FromSeed(34).Split(3);
+        var x = backend.FromArray(keys[0].Normal(Sequences * SequenceSteps * SequenceFeatures), new Shape(Sequences, SequenceSteps, SequenceFeatures));
+        var y = backend.FromArray(keys[1].Uniform(Sequences * SequenceSteps * SequenceFeatures, -0.5, 0.5), new Shape(Sequences, SequenceSteps, SequenceFeatures));
+        using var data = new Dataset(x, y);
+        var trainer = new Trainer(model, Losses.MeanSquaredError, Optim.Adam(1e-3));
+        var initial = trainer.Init(keys[2], backend);
+        var batchesPerEpoch = Sequences / SequenceBatch;
+        var options = new FitOptions { Epochs = (settings.SoakSteps + batchesPerEpoch - 1) / batchesPerEpoch, BatchSize = SequenceBatch };
+        var sampler = new Sampler(settings.SoakSteps, null);
+        var (final, _) = trainer.Fit(initial, data, options, null, sampler);
+        var steps = final.Step;
+        final.ReleaseUnshared(initial);
+        initial.Parameters.Dispose();
+        initial.OptimizerState.Dispose();
+        return Result("fit_recurrent", steps, sampler.Samples, clock.Elapsed.TotalSeconds);
+    }
 
     private static SoakResult Fit(Dataset train, BenchSettings settings, string? checkpointPath)
     {

@@ -44,6 +44,57 @@ public sealed class TorchLiveTensorTests
         initial.OptimizerState.Dispose();
     }
 
+    /// <summary>
+    /// The recurrent layers' fused paths (TorchScript functions of libtorch's lstm, gru and rnn_tanh/rnn_relu, whose
+    /// results come back through TorchSharp's invoke) and their step loops, trained with Adam on a sequence regression.
+    /// </summary>
+    [Theory]
+    [InlineData("lstm stack")]
+    [InlineData("gru stack, bidirectional")]
+    [InlineData("rnn relu stack")]
+    [InlineData("scan lstm cell")]
+    [InlineData("scan rnn cell")]
+    [InlineData("lstm stack, padded (the step loop)")]
+    public void Recurrent_training_steps_leave_the_live_count_unchanged(string model)
+    {
+        var backend = TorchBackend.CpuFloat32;
+        const int n = 32, steps = 6, features = 3, hidden = 4;
+        Layer layer = model switch
+        {
+            "lstm stack" => new Lstm(features, hidden, layers: 2),
+            "gru stack, bidirectional" => new Sequential(new Gru(features, hidden, layers: 2, bidirectional: true), new Dense(2 * hidden, hidden)),
+            "rnn relu stack" => new Rnn(features, hidden, layers: 2, nonlinearity: RnnNonlinearity.ReLU),
+            "scan lstm cell" => new Scan(new LstmCell(features, hidden)),
+            "scan rnn cell" => new Scan(new RnnCell(features, hidden)),
+            _ => new PaddedLstm(new Lstm(features, hidden, layers: 2), [.. Enumerable.Range(0, 16).Select(i => 1 + (i % steps))]),
+        };
+        var x = backend.FromArray(Key.FromSeed(11).Normal(n * steps * features), n, steps, features);
+        var y = backend.FromArray(Key.FromSeed(12).Uniform(n * steps * hidden, -0.5, 0.5), n, steps, hidden);
+        using var data = new Dataset(x, y);
+        var trainer = new Trainer(layer, Losses.MeanSquaredError, Optim.Adam(1e-2));
+        var initial = trainer.Init(Key.FromSeed(13), backend);
+        Run(trainer, initial, data, 5);
+
+        var before = Live;
+        Run(trainer, initial, data, 100);
+        Assert.Equal(before, Live);
+        initial.Parameters.Dispose();
+        initial.OptimizerState.Dispose();
+    }
+
+    /// <summary>An LSTM over batches of 16 whose sequences have the given lengths, so that the layer runs its step loop.</summary>
+    private sealed class PaddedLstm(Lstm lstm, int[] lengths) : Layer
+    {
+        public override Shape OutputShape(Shape input) => lstm.OutputShape(input);
+
+        public override TensorTree Init(Key key, Backend backend) => lstm.Init(key, backend);
+
+        public override string Describe() => $"{lstm.Describe()} over lengths [{string.Join(", ", lengths)}]";
+
+        public override (Tensor Output, TensorTree State) Apply(TensorTree parameters, TensorTree state, Tensor input, Context context) =>
+            (lstm.Run(parameters, input, context, lengths).Outputs, state);
+    }
+
     [Fact]
     public void Fit_leaves_the_live_count_unchanged()
     {
