@@ -25,6 +25,9 @@ public sealed class BenchResults
     /// <summary>(b) optimizer steps per second, ours and torch.optim's, and the ratio.</summary>
     public (Spread Ours, Spread Theirs, Spread Ratio, int Leaves)? OptimizerStep { get; set; }
 
+    /// <summary>(b) the same for AdamW against <c>torch.optim.AdamW</c>.</summary>
+    public (Spread Ours, Spread Theirs, Spread Ratio, int Leaves)? AdamWStep { get; set; }
+
     /// <summary>(c) GFLOP/s by width.</summary>
     public DenseResult? Dense { get; set; }
 
@@ -71,6 +74,11 @@ public sealed class BenchResults
         if (OptimizerStep is { } o)
         {
             yield return ("optimizer_step_ratio_vs_torch_optim ≥ 3.0", o.Ratio.Median, o.Ratio.Median >= 3.0);
+        }
+
+        if (AdamWStep is { } w)
+        {
+            yield return ("adamw_step_ratio_vs_torch_optim ≥ 3.0", w.Ratio.Median, w.Ratio.Median >= 3.0);
         }
 
         if (Freezing is { } f)
@@ -163,6 +171,13 @@ public sealed class BenchResults
             root["optimizer_step_ratio_spread"] = Node(o.Ratio);
             root["optimizer_steps_per_second"] = new JsonObject { ["functional_nets"] = Node(o.Ours), ["torch_optim"] = Node(o.Theirs) };
             root["optimizer_leaves"] = o.Leaves;
+        }
+
+        if (AdamWStep is { } aw)
+        {
+            root["adamw_step_ratio_vs_torch_optim"] = aw.Ratio.Median;
+            root["adamw_step_ratio_spread"] = Node(aw.Ratio);
+            root["adamw_steps_per_second"] = new JsonObject { ["functional_nets"] = Node(aw.Ours), ["torch_optim"] = Node(aw.Theirs) };
         }
 
         if (Conv is { } conv)

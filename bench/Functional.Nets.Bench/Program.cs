@@ -54,7 +54,11 @@ void Section(string id, string what, Action run)
 
 Section("a", "MLP training step vs TorchSharp (donating, as Fit does)", () => results.Mlp = MlpStepBench.Run(data, settings, donate: true));
 Section("a", "MLP training step vs TorchSharp (pure steps)", () => results.MlpPure = MlpStepBench.Run(data, settings, donate: false));
-Section("b", "optimizer step vs torch.optim", () => results.OptimizerStep = OptimizerStepBench.Run(settings));
+Section("b", "optimizer step vs torch.optim", () =>
+{
+    results.OptimizerStep = OptimizerStepBench.Run(settings);
+    results.AdamWStep = OptimizerStepBench.Run(settings, adamW: true);
+});
 Section("c", "dense throughput, Reference vs libtorch float64", () => results.Dense = DenseThroughputBench.Run(settings));
 Section("d", "gradient check, fast mode", () => results.GradCheck = GradCheckBench.Run(data, settings));
 Section("f", "MLP training step with the first two layers frozen vs all trainable", () => results.Freezing = FreezingBench.Run(data, settings));

@@ -34,6 +34,11 @@ public static class ResultsTable
             table.AddRow($"(b) Adam step alone, {o.Leaves} leaves, steps/s", F(o.Ours, "F0"), "torch.optim " + F(o.Theirs, "F0"), F(o.Ratio, "F2"));
         }
 
+        if (r.AdamWStep is { } adamW)
+        {
+            table.AddRow($"(b) AdamW step alone (λ = {OptimizerStepBench.WeightDecay:G}), {adamW.Leaves} leaves, steps/s", F(adamW.Ours, "F0"), "torch.optim " + F(adamW.Theirs, "F0"), F(adamW.Ratio, "F2"));
+        }
+
         if (r.Conv is { } cv)
         {
             foreach (var c in cv.Reference.Keys)

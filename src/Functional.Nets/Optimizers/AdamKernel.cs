@@ -6,8 +6,10 @@ namespace Functional.Nets;
 /// <summary>
 /// Adam's whole update (<see cref="ScaleByAdam"/> followed by the rate, θ + c·u) in one pass over host memory:
 /// for each entry, m′ = m + (g − m)·w, v′ = v·β₂ + (g·g)·(1 − β₂), θ′ = θ + (m′ / (√v′·s + ε))·γ, with w = 1 − β₁,
-/// s = 1/√(1 − β₂ᵗ) and γ = c/(1 − β₁ᵗ). The same roundings, in the same order, as the plain composition of
-/// <see cref="UpdateMaps"/> (interpolation, scaled square, ratio to root); what it saves is memory traffic and calls:
+/// s = 1/√(1 − β₂ᵗ) and γ = c/(1 − β₁ᵗ). With decoupled weight decay λ (AdamW: <see cref="ScaleByAdam"/>, then
+/// <see cref="AddDecayedWeights"/>, then the rate) the last line is θ′ = θ + ((m′ / (√v′·s + ε))·k + θ·λ)·c with
+/// k = 1/(1 − β₁ᵗ), the chain's own order. The same roundings, in the same order, as the plain composition of
+/// <see cref="UpdateMaps"/> (interpolation, scaled square, ratio to root, scaled sums); what it saves is memory traffic and calls:
 /// libtorch's six kernels (and <c>torch.optim.Adam</c>'s) read and write the flat buffers about seventeen times in all,
 /// this loop reads g, m, v, θ once and writes m′, v′, θ′ once, and runs as one call whatever the number of entries.
 /// </summary>
@@ -17,8 +19,12 @@ namespace Functional.Nets;
 /// </remarks>
 internal static class AdamKernel
 {
-    /// <summary>Adam's coefficients for one step: w = 1 − β₁, β₂, 1 − β₂, s, ε and γ as described on the class.</summary>
-    public readonly record struct Coefficients(double Weight, double Beta2, double OneMinusBeta2, double Scale, double Epsilon, double Gamma);
+    /// <summary>
+    /// Adam's coefficients for one step: w = 1 − β₁, β₂, 1 − β₂, s, ε and γ as described on the class; with
+    /// <paramref name="Decay"/> λ (decoupled weight decay), <paramref name="Gamma"/> is the rate c alone and
+    /// <paramref name="Correction"/> is k = 1/(1 − β₁ᵗ).
+    /// </summary>
+    public readonly record struct Coefficients(double Weight, double Beta2, double OneMinusBeta2, double Scale, double Epsilon, double Gamma, double? Decay = null, double Correction = 1);
 
     /// <summary>
     /// Runs the update on host memory when <paramref name="theta"/>'s backend offers <see cref="IHostMemory"/> for all
@@ -56,6 +62,9 @@ internal static class AdamKernel
         var s = T.CreateChecked(c.Scale);
         var eps = T.CreateChecked(c.Epsilon);
         var gamma = T.CreateChecked(c.Gamma);
+        var decoupled = c.Decay is not null;
+        var lambda = T.CreateChecked(c.Decay ?? 0);
+        var k1 = T.CreateChecked(c.Correction);
         var i = 0;
         if (Vector.IsHardwareAccelerated && n >= Vector<T>.Count)
         {
@@ -72,12 +81,15 @@ internal static class AdamKernel
             var sV = new Vector<T>(s);
             var epsV = new Vector<T>(eps);
             var gammaV = new Vector<T>(gamma);
+            var lambdaV = new Vector<T>(lambda);
+            var k1V = new Vector<T>(k1);
             for (var k = 0; k < gv.Length; k++)
             {
                 var gk = gv[k];
                 var mk = mv[k] + ((gk - mv[k]) * wV);
                 var vk = (vv[k] * b2V) + ((gk * gk) * ob2V);
-                var tk = tv[k] + ((mk / ((Vector.SquareRoot(vk) * sV) + epsV)) * gammaV);
+                var rk = mk / ((Vector.SquareRoot(vk) * sV) + epsV);
+                var tk = decoupled ? tv[k] + (((rk * k1V) + (tv[k] * lambdaV)) * gammaV) : tv[k] + (rk * gammaV);
                 mo[k] = mk;
                 vo[k] = vk;
                 to[k] = tk;
@@ -91,7 +103,8 @@ internal static class AdamKernel
             var gi = g[i];
             var mi = m[i] + ((gi - m[i]) * w);
             var vi = (v[i] * b2) + ((gi * gi) * ob2);
-            var ti = theta[i] + ((mi / ((T.Sqrt(vi) * s) + eps)) * gamma);
+            var ri = mi / ((T.Sqrt(vi) * s) + eps);
+            var ti = decoupled ? theta[i] + (((ri * k1) + (theta[i] * lambda)) * gamma) : theta[i] + (ri * gamma);
             mOut[i] = mi;
             vOut[i] = vi;
             thetaOut[i] = ti;

@@ -46,6 +46,7 @@ public sealed class Chain : Optimizer
     /// <remarks>
     /// Trailing links that only scale (the learning rate) are folded into <paramref name="scale"/>, and the last
     /// other link applies its direction with that factor (θ + c·(−α)·u instead of materializing −α·u and adding it).
+    /// A <see cref="ScaleByAdam"/> directly before an <see cref="AddDecayedWeights"/> there (AdamW) applies both in one map.
     /// </remarks>
     internal override (TensorTree Parameters, TensorTree State) UpdateAndApply(
         TensorTree gradients, TensorTree state, TensorTree parameters, double scale, bool donated = false)
@@ -58,14 +59,23 @@ public sealed class Chain : Optimizer
             states[--last] = next;
         }
 
+        // AdamW (a direction of Adam, then the decoupled decay u + λθ, then the rate): both links in one map.
+        var decayed = last >= 2 && parts[last - 2] is ScaleByAdam && parts[last - 1] is AddDecayedWeights;
         var u = gradients;
-        for (var i = 0; i < last - 1; i++)
+        for (var i = 0; i < last - (decayed ? 2 : 1); i++)
         {
             (u, states[i]) = parts[i].Update(u, state.Child(Name(i)), parameters);
         }
 
         TensorTree result;
-        if (last == 0)
+        if (decayed)
+        {
+            var adam = (ScaleByAdam)parts[last - 2];
+            var decay = (AddDecayedWeights)parts[last - 1];
+            (result, states[last - 2]) = adam.UpdateDecayAndApply(u, state.Child(Name(last - 2)), parameters, decay.WeightDecay, scale, donated);
+            states[last - 1] = TensorTree.Empty; // AddDecayedWeights is stateless
+        }
+        else if (last == 0)
         {
             result = Leafwise.Zip(parameters, u, (p, g, reuse) => UpdateMaps.AddScaled(p, 1, g, scale, reuse), donated);
         }

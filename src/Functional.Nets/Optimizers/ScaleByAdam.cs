@@ -92,7 +92,20 @@ public sealed class ScaleByAdam : Optimizer
     /// one loop over the flat buffers (<see cref="AdamKernel"/>), with the same roundings as the composition.
     /// </remarks>
     internal override (TensorTree Parameters, TensorTree State) UpdateAndApply(
-        TensorTree gradients, TensorTree state, TensorTree parameters, double scale, bool donated = false)
+        TensorTree gradients, TensorTree state, TensorTree parameters, double scale, bool donated = false) =>
+        Apply(gradients, state, parameters, scale, null, donated);
+
+    /// <summary>
+    /// This direction, then <see cref="AddDecayedWeights"/>(λ), then θ + c·(u + λθ), in one map (AdamW as
+    /// <see cref="Chain"/> meets it): the same values as the two links one after the other, u and u + λθ never
+    /// materialized where the one-pass kernel runs. The decay link is stateless, so the state is this link's alone.
+    /// </summary>
+    internal (TensorTree Parameters, TensorTree State) UpdateDecayAndApply(
+        TensorTree gradients, TensorTree state, TensorTree parameters, double weightDecay, double scale, bool donated) =>
+        Apply(gradients, state, parameters, scale, weightDecay, donated);
+
+    private (TensorTree Parameters, TensorTree State) Apply(
+        TensorTree gradients, TensorTree state, TensorTree parameters, double scale, double? decay, bool donated)
     {
         var (t, correction1, sqrtCorrection2) = Corrections(state);
         Tensor[] theta = [.. gradients.Names.Select(n => parameters[n])];
@@ -104,14 +117,21 @@ public sealed class ScaleByAdam : Optimizer
                 // Donated: m, v and θ are updated in place (lerp_, mul_/addcmul_, addcdiv_), as torch.optim does;
                 // AMSGrad's v̄ gets a fresh buffer (torch.optim also allocates one, with torch.maximum).
                 var p = x[^1];
-                if (!Amsgrad && AdamKernel.TryStep(x[0], x[1], x[2], p, Coefficients(sqrtCorrection2, scale / correction1), reuse) is { } fused)
+                var coefficients = decay is { } lambda
+                    ? Coefficients(sqrtCorrection2, scale) with { Decay = lambda, Correction = 1 / correction1 }
+                    : Coefficients(sqrtCorrection2, scale / correction1);
+                if (!Amsgrad && AdamKernel.TryStep(x[0], x[1], x[2], p, coefficients, reuse) is { } fused)
                 {
                     return fused;
                 }
 
                 var (mt, vt) = Moments(x[0], x[1], x[2], reuse);
                 var denominator = Amsgrad ? Tensor.Maximum(x[3], vt) : vt;
-                var next = UpdateMaps.AddRatioToRoot(p, mt, denominator, 1 / sqrtCorrection2, Epsilon, scale / correction1, reuse);
+
+                // Decoupled decay in the two links' own order: u = γ·m/(s·√v + ε), then u + λθ, then θ + c·(u + λθ).
+                var next = decay is { } l
+                    ? UpdateMaps.AddScaled(p, 1, UpdateMaps.AddScaled(UpdateMaps.RatioToRoot(mt, denominator, 1 / sqrtCorrection2, Epsilon, 1 / correction1), 1, p, l), scale, reuse)
+                    : UpdateMaps.AddRatioToRoot(p, mt, denominator, 1 / sqrtCorrection2, Epsilon, scale / correction1, reuse);
                 return Amsgrad ? [next, mt, vt, denominator] : [next, mt, vt];
             },
             donated);

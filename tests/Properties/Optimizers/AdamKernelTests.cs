@@ -11,6 +11,7 @@ namespace Functional.Nets.Tests.Optimizers;
 /// which runs the kernel on libtorch's memory, pure and donating, equals the Reference backend's steps bit for bit
 /// (libtorch's own kernels, <c>lerp</c>, <c>addcmul_</c>, <c>addcdiv_</c>, round differently, so this fails if the
 /// kernel is not the path taken); (3) a pure step leaves its operands untouched; (4) operands of different lengths are named.
+/// (1) and (2) hold for <c>Optim.AdamW</c> too, whose decoupled decay the kernel folds into the same pass.
 /// </summary>
 public sealed class AdamKernelTests
 {
@@ -47,9 +48,41 @@ public sealed class AdamKernelTests
         AssertBits("v", state["0." + LeafState.Name("w", ScaleByAdam.SquareSlot)].ToArray(), v);
     }
 
-    /// <summary>(2) Optim.Adam on Torch float64, pure and donating, against the Reference backend: bit for bit over a tree of leaves.</summary>
-    [Fact]
-    public void Torch_float64_steps_run_the_kernel_and_equal_the_reference_steps()
+    /// <summary>(1) for AdamW: the kernel with decoupled decay λ against the Reference backend's <c>Optim.AdamW</c>, bit for bit.</summary>
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void The_decoupled_kernel_on_arrays_is_the_plain_adamw_composition_bit_for_bit(int n)
+    {
+        var key = Key.FromSeed(100 + n);
+        var theta = key.Fold(1).Normal(n);
+        var m = new double[n];
+        var v = new double[n];
+        const double lr = 0.01, beta1 = 0.8, beta2 = 0.95, epsilon = 1e-6, lambda = 0.3;
+
+        var reference = ReferenceBackend.Instance;
+        var adamW = Optim.AdamW(lr, beta1, beta2, epsilon, lambda);
+        var parameters = TensorTree.Of(("w", reference.FromArray(theta, new Shape(n))));
+        var state = adamW.Init(parameters);
+        for (var t = 1; t <= 5; t++)
+        {
+            var g = key.Fold((ulong)(10 + t)).Normal(n);
+            (parameters, state) = adamW.Step(TensorTree.Of(("w", reference.FromArray(g, new Shape(n)))), state, parameters);
+
+            // θ′ = θ + ((m′/(s·√v′ + ε))·k + θ·λ)·(−lr), k = 1/(1 − β₁ᵗ): the chain's order, rate last.
+            var c = new AdamKernel.Coefficients(1 - beta1, beta2, 1 - beta2, 1 / Math.Sqrt(1 - Math.Pow(beta2, t)), epsilon, -lr, lambda, 1 / (1 - Math.Pow(beta1, t)));
+            AdamKernel.Step<double>(g, m, v, theta, m, v, theta, c);
+        }
+
+        AssertBits("θ", parameters["w"].ToArray(), theta);
+        AssertBits("m", state["0." + LeafState.Name("w", ScaleByAdam.MeanSlot)].ToArray(), m);
+        AssertBits("v", state["0." + LeafState.Name("w", ScaleByAdam.SquareSlot)].ToArray(), v);
+    }
+
+    /// <summary>(2) Optim.Adam and Optim.AdamW on Torch float64, pure and donating, against the Reference backend: bit for bit over a tree of leaves.</summary>
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("adamw")]
+    public void Torch_float64_steps_run_the_kernel_and_equal_the_reference_steps(string name)
     {
         var torch = TorchBackend.CpuFloat64;
         using var scope = torch.Scope();
@@ -58,7 +91,7 @@ public sealed class AdamKernelTests
         TensorTree Tree(Backend b, int salt) =>
             TensorTree.Of([.. shapes.Select((s, i) => (s.Item1, b.FromArray(key.Fold((ulong)salt).Fold((ulong)i).Normal((int)s.Item2.Size), s.Item2)))]);
 
-        var adam = Optim.Adam(0.05);
+        var adam = name == "adam" ? Optim.Adam(0.05) : Optim.AdamW(0.05, weightDecay: 0.2);
         var reference = ReferenceBackend.Instance;
         var (rp, rs) = (Tree(reference, 0), adam.Init(Tree(reference, 0)));
         var (pp, ps) = (Tree(torch, 0), adam.Init(Tree(torch, 0)));
@@ -70,10 +103,10 @@ public sealed class AdamKernelTests
             (dp, ds) = adam.StepDonating(Tree(torch, t), ds, dp);
         }
 
-        Bits.Identical("Torch float64 pure Adam vs Reference", rp, pp);
-        Bits.Identical("Torch float64 pure Adam state vs Reference", rs, ps);
-        Bits.Identical("Torch float64 donated Adam vs Reference", rp, dp);
-        Bits.Identical("Torch float64 donated Adam state vs Reference", rs, ds);
+        Bits.Identical($"Torch float64 pure {name} vs Reference", rp, pp);
+        Bits.Identical($"Torch float64 pure {name} state vs Reference", rs, ps);
+        Bits.Identical($"Torch float64 donated {name} vs Reference", rp, dp);
+        Bits.Identical($"Torch float64 donated {name} state vs Reference", rs, ds);
     }
 
     /// <summary>(3) A pure step on Torch float32 writes fresh tensors and leaves g, m, v and θ as they were.</summary>
