@@ -8,7 +8,8 @@ namespace Functional.Nets;
 /// for each entry, m′ = m + (g − m)·w, v′ = v·β₂ + (g·g)·(1 − β₂), θ′ = θ + (m′ / (√v′·s + ε))·γ, with w = 1 − β₁,
 /// s = 1/√(1 − β₂ᵗ) and γ = c/(1 − β₁ᵗ). With decoupled weight decay λ (AdamW: <see cref="ScaleByAdam"/>, then
 /// <see cref="AddDecayedWeights"/>, then the rate) the last line is θ′ = θ + ((m′ / (√v′·s + ε))·k + θ·λ)·c with
-/// k = 1/(1 − β₁ᵗ), the chain's own order. The same roundings, in the same order, as the plain composition of
+/// k = 1/(1 − β₁ᵗ), the chain's own order; with the L2 penalty λ₀ before Adam (<c>torch.optim.Adam</c>'s
+/// <c>weight_decay</c>: <see cref="AddDecayedWeights"/>, then <see cref="ScaleByAdam"/>) g is g + θ·λ₀ throughout. The same roundings, in the same order, as the plain composition of
 /// <see cref="UpdateMaps"/> (interpolation, scaled square, ratio to root, scaled sums); what it saves is memory traffic and calls:
 /// libtorch's six kernels (and <c>torch.optim.Adam</c>'s) read and write the flat buffers about seventeen times in all,
 /// this loop reads g, m, v, θ once and writes m′, v′, θ′ once, and runs as one call whatever the number of entries.
@@ -22,9 +23,10 @@ internal static class AdamKernel
     /// <summary>
     /// Adam's coefficients for one step: w = 1 − β₁, β₂, 1 − β₂, s, ε and γ as described on the class; with
     /// <paramref name="Decay"/> λ (decoupled weight decay), <paramref name="Gamma"/> is the rate c alone and
-    /// <paramref name="Correction"/> is k = 1/(1 − β₁ᵗ).
+    /// <paramref name="Correction"/> is k = 1/(1 − β₁ᵗ); with <paramref name="GradientDecay"/> λ₀ (an L2 penalty) the
+    /// gradient is g + θ·λ₀.
     /// </summary>
-    public readonly record struct Coefficients(double Weight, double Beta2, double OneMinusBeta2, double Scale, double Epsilon, double Gamma, double? Decay = null, double Correction = 1);
+    public readonly record struct Coefficients(double Weight, double Beta2, double OneMinusBeta2, double Scale, double Epsilon, double Gamma, double? Decay = null, double Correction = 1, double? GradientDecay = null);
 
     /// <summary>
     /// Runs the update on host memory when <paramref name="theta"/>'s backend offers <see cref="IHostMemory"/> for all
@@ -65,6 +67,8 @@ internal static class AdamKernel
         var decoupled = c.Decay is not null;
         var lambda = T.CreateChecked(c.Decay ?? 0);
         var k1 = T.CreateChecked(c.Correction);
+        var coupled = c.GradientDecay is not null;
+        var lambda0 = T.CreateChecked(c.GradientDecay ?? 0);
         var i = 0;
         if (Vector.IsHardwareAccelerated && n >= Vector<T>.Count)
         {
@@ -83,9 +87,10 @@ internal static class AdamKernel
             var gammaV = new Vector<T>(gamma);
             var lambdaV = new Vector<T>(lambda);
             var k1V = new Vector<T>(k1);
+            var lambda0V = new Vector<T>(lambda0);
             for (var k = 0; k < gv.Length; k++)
             {
-                var gk = gv[k];
+                var gk = coupled ? gv[k] + (tv[k] * lambda0V) : gv[k];
                 var mk = mv[k] + ((gk - mv[k]) * wV);
                 var vk = (vv[k] * b2V) + ((gk * gk) * ob2V);
                 var rk = mk / ((Vector.SquareRoot(vk) * sV) + epsV);
@@ -100,7 +105,7 @@ internal static class AdamKernel
 
         for (; i < n; i++)
         {
-            var gi = g[i];
+            var gi = coupled ? g[i] + (theta[i] * lambda0) : g[i];
             var mi = m[i] + ((gi - m[i]) * w);
             var vi = (v[i] * b2) + ((gi * gi) * ob2);
             var ri = mi / ((T.Sqrt(vi) * s) + eps);

@@ -46,7 +46,8 @@ public sealed class Chain : Optimizer
     /// <remarks>
     /// Trailing links that only scale (the learning rate) are folded into <paramref name="scale"/>, and the last
     /// other link applies its direction with that factor (θ + c·(−α)·u instead of materializing −α·u and adding it).
-    /// A <see cref="ScaleByAdam"/> directly before an <see cref="AddDecayedWeights"/> there (AdamW) applies both in one map.
+    /// A <see cref="ScaleByAdam"/> directly before or after an <see cref="AddDecayedWeights"/> there (AdamW, Adam with
+    /// <c>weight_decay</c>) applies both in one map.
     /// </remarks>
     internal override (TensorTree Parameters, TensorTree State) UpdateAndApply(
         TensorTree gradients, TensorTree state, TensorTree parameters, double scale, bool donated = false)
@@ -59,21 +60,25 @@ public sealed class Chain : Optimizer
             states[--last] = next;
         }
 
-        // AdamW (a direction of Adam, then the decoupled decay u + λθ, then the rate): both links in one map.
-        var decayed = last >= 2 && parts[last - 2] is ScaleByAdam && parts[last - 1] is AddDecayedWeights;
+        // Adam beside a weight decay, both links in one map: AdamW (Adam's direction, then the decoupled decay u + λθ,
+        // then the rate) and Adam's L2 penalty (g + λ₀θ, then Adam's direction, then the rate).
+        var decoupled = last >= 2 && parts[last - 2] is ScaleByAdam && parts[last - 1] is AddDecayedWeights;
+        var coupled = last >= 2 && parts[last - 2] is AddDecayedWeights && parts[last - 1] is ScaleByAdam;
         var u = gradients;
-        for (var i = 0; i < last - (decayed ? 2 : 1); i++)
+        for (var i = 0; i < last - (decoupled || coupled ? 2 : 1); i++)
         {
             (u, states[i]) = parts[i].Update(u, state.Child(Name(i)), parameters);
         }
 
         TensorTree result;
-        if (decayed)
+        if (decoupled || coupled)
         {
-            var adam = (ScaleByAdam)parts[last - 2];
-            var decay = (AddDecayedWeights)parts[last - 1];
-            (result, states[last - 2]) = adam.UpdateDecayAndApply(u, state.Child(Name(last - 2)), parameters, decay.WeightDecay, scale, donated);
-            states[last - 1] = TensorTree.Empty; // AddDecayedWeights is stateless
+            var (adamAt, decayAt) = decoupled ? (last - 2, last - 1) : (last - 1, last - 2);
+            var adam = (ScaleByAdam)parts[adamAt];
+            var decay = ((AddDecayedWeights)parts[decayAt]).WeightDecay;
+            (result, states[adamAt]) = adam.UpdateAndApplyDecayed(
+                u, state.Child(Name(adamAt)), parameters, scale, donated, coupled ? decay : null, decoupled ? decay : null);
+            states[decayAt] = TensorTree.Empty; // AddDecayedWeights is stateless
         }
         else if (last == 0)
         {

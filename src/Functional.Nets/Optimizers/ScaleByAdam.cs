@@ -93,19 +93,18 @@ public sealed class ScaleByAdam : Optimizer
     /// </remarks>
     internal override (TensorTree Parameters, TensorTree State) UpdateAndApply(
         TensorTree gradients, TensorTree state, TensorTree parameters, double scale, bool donated = false) =>
-        Apply(gradients, state, parameters, scale, null, donated);
+        UpdateAndApplyDecayed(gradients, state, parameters, scale, donated, null, null);
 
     /// <summary>
-    /// This direction, then <see cref="AddDecayedWeights"/>(λ), then θ + c·(u + λθ), in one map (AdamW as
-    /// <see cref="Chain"/> meets it): the same values as the two links one after the other, u and u + λθ never
-    /// materialized where the one-pass kernel runs. The decay link is stateless, so the state is this link's alone.
+    /// <see cref="UpdateAndApply"/> with an <see cref="AddDecayedWeights"/> link folded in on either side, as
+    /// <see cref="Chain"/> meets them: <paramref name="gradientDecay"/> λ₀ before this link (the L2 penalty of
+    /// <c>torch.optim.Adam</c>'s <c>weight_decay</c>: g + λ₀θ), <paramref name="stepDecay"/> λ after it (AdamW's
+    /// decoupled decay: θ + c·(u + λθ)). The same values as the links one after the other, in one map, g + λ₀θ, u and
+    /// u + λθ never materialized where the one-pass kernel runs. The decay links are stateless, so the state is this
+    /// link's alone.
     /// </summary>
-    internal (TensorTree Parameters, TensorTree State) UpdateDecayAndApply(
-        TensorTree gradients, TensorTree state, TensorTree parameters, double weightDecay, double scale, bool donated) =>
-        Apply(gradients, state, parameters, scale, weightDecay, donated);
-
-    private (TensorTree Parameters, TensorTree State) Apply(
-        TensorTree gradients, TensorTree state, TensorTree parameters, double scale, double? decay, bool donated)
+    internal (TensorTree Parameters, TensorTree State) UpdateAndApplyDecayed(
+        TensorTree gradients, TensorTree state, TensorTree parameters, double scale, bool donated, double? gradientDecay, double? stepDecay)
     {
         var (t, correction1, sqrtCorrection2) = Corrections(state);
         Tensor[] theta = [.. gradients.Names.Select(n => parameters[n])];
@@ -117,19 +116,21 @@ public sealed class ScaleByAdam : Optimizer
                 // Donated: m, v and θ are updated in place (lerp_, mul_/addcmul_, addcdiv_), as torch.optim does;
                 // AMSGrad's v̄ gets a fresh buffer (torch.optim also allocates one, with torch.maximum).
                 var p = x[^1];
-                var coefficients = decay is { } lambda
+                var coefficients = (stepDecay is { } lambda
                     ? Coefficients(sqrtCorrection2, scale) with { Decay = lambda, Correction = 1 / correction1 }
-                    : Coefficients(sqrtCorrection2, scale / correction1);
+                    : Coefficients(sqrtCorrection2, scale / correction1)) with { GradientDecay = gradientDecay };
                 if (!Amsgrad && AdamKernel.TryStep(x[0], x[1], x[2], p, coefficients, reuse) is { } fused)
                 {
                     return fused;
                 }
 
-                var (mt, vt) = Moments(x[0], x[1], x[2], reuse);
+                // The L2 penalty's gradient as its own link computes it: g + λ₀θ (a fresh tensor, never written in place).
+                var g = gradientDecay is { } l0 ? UpdateMaps.AddScaled(x[0], 1, p, l0) : x[0];
+                var (mt, vt) = Moments(g, x[1], x[2], reuse);
                 var denominator = Amsgrad ? Tensor.Maximum(x[3], vt) : vt;
 
                 // Decoupled decay in the two links' own order: u = γ·m/(s·√v + ε), then u + λθ, then θ + c·(u + λθ).
-                var next = decay is { } l
+                var next = stepDecay is { } l
                     ? UpdateMaps.AddScaled(p, 1, UpdateMaps.AddScaled(UpdateMaps.RatioToRoot(mt, denominator, 1 / sqrtCorrection2, Epsilon, 1 / correction1), 1, p, l), scale, reuse)
                     : UpdateMaps.AddRatioToRoot(p, mt, denominator, 1 / sqrtCorrection2, Epsilon, scale / correction1, reuse);
                 return Amsgrad ? [next, mt, vt, denominator] : [next, mt, vt];

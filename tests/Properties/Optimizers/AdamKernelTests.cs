@@ -11,26 +11,45 @@ namespace Functional.Nets.Tests.Optimizers;
 /// which runs the kernel on libtorch's memory, pure and donating, equals the Reference backend's steps bit for bit
 /// (libtorch's own kernels, <c>lerp</c>, <c>addcmul_</c>, <c>addcdiv_</c>, round differently, so this fails if the
 /// kernel is not the path taken); (3) a pure step leaves its operands untouched; (4) operands of different lengths are named.
-/// (1) and (2) hold for <c>Optim.AdamW</c> too, whose decoupled decay the kernel folds into the same pass.
+/// (1) and (2) hold for <c>Optim.AdamW</c> and for <c>Optim.Adam</c> with <c>weightDecay</c> too, whose decays the
+/// kernel folds into the same pass.
 /// </summary>
 public sealed class AdamKernelTests
 {
-    /// <summary>Leaf sizes: below one SIMD width, exactly some, with a tail, and many.</summary>
-    public static TheoryData<int> Lengths => new() { 1, 3, 8, 37, 1000 };
+    /// <summary>Leaf sizes (below one SIMD width, exactly some, with a tail, and many) × the three forms the kernel runs.</summary>
+    public static TheoryData<int, string> Lengths
+    {
+        get
+        {
+            var data = new TheoryData<int, string>();
+            foreach (var n in new[] { 1, 3, 8, 37, 1000 })
+            {
+                foreach (var form in Forms)
+                {
+                    data.Add(n, form);
+                }
+            }
 
-    /// <summary>(1) The kernel on arrays against the Reference backend's Adam, five steps, bit for bit.</summary>
+            return data;
+        }
+    }
+
+    /// <summary>Adam, AdamW (decoupled decay) and Adam with <c>weight_decay</c> (the L2 penalty before Adam).</summary>
+    private static readonly string[] Forms = ["adam", "adamw", "adam l2"];
+
+    /// <summary>(1) The kernel on arrays against the Reference backend's optimizer of the same form, five steps, bit for bit.</summary>
     [Theory]
     [MemberData(nameof(Lengths))]
-    public void The_kernel_on_arrays_is_the_plain_composition_bit_for_bit(int n)
+    public void The_kernel_on_arrays_is_the_plain_composition_bit_for_bit(int n, string form)
     {
         var key = Key.FromSeed(n);
         var theta = key.Fold(1).Normal(n);
         var m = new double[n];
         var v = new double[n];
-        const double lr = 0.01, beta1 = 0.8, beta2 = 0.95, epsilon = 1e-6;
+        const double lr = 0.01, beta1 = 0.8, beta2 = 0.95, epsilon = 1e-6, lambda = 0.3;
 
         var reference = ReferenceBackend.Instance;
-        var adam = Optim.Adam(lr, beta1, beta2, epsilon);
+        var adam = Build(form, lr, beta1, beta2, epsilon, lambda);
         var parameters = TensorTree.Of(("w", reference.FromArray(theta, new Shape(n))));
         var state = adam.Init(parameters);
         for (var t = 1; t <= 5; t++)
@@ -38,50 +57,37 @@ public sealed class AdamKernelTests
             var g = key.Fold((ulong)(10 + t)).Normal(n);
             (parameters, state) = adam.Step(TensorTree.Of(("w", reference.FromArray(g, new Shape(n)))), state, parameters);
 
-            // Adam's rate is −lr; the kernel folds it into γ as the chain does.
-            var c = new AdamKernel.Coefficients(1 - beta1, beta2, 1 - beta2, 1 / Math.Sqrt(1 - Math.Pow(beta2, t)), epsilon, -lr / (1 - Math.Pow(beta1, t)));
+            // Adam's rate is −lr; the kernel folds it into γ as the chain does (AdamW: γ is the rate, k = 1/(1 − β₁ᵗ)).
+            var s = 1 / Math.Sqrt(1 - Math.Pow(beta2, t));
+            var correction1 = 1 - Math.Pow(beta1, t);
+            var c = form switch
+            {
+                "adamw" => new AdamKernel.Coefficients(1 - beta1, beta2, 1 - beta2, s, epsilon, -lr, Decay: lambda, Correction: 1 / correction1),
+                "adam l2" => new AdamKernel.Coefficients(1 - beta1, beta2, 1 - beta2, s, epsilon, -lr / correction1, GradientDecay: lambda),
+                _ => new AdamKernel.Coefficients(1 - beta1, beta2, 1 - beta2, s, epsilon, -lr / correction1),
+            };
             AdamKernel.Step<double>(g, m, v, theta, m, v, theta, c);
         }
 
+        // Adam's state lives in link 0 of AdamW's chain and in link 1 after the L2 penalty.
+        var link = form == "adam l2" ? "1." : "0.";
         AssertBits("θ", parameters["w"].ToArray(), theta);
-        AssertBits("m", state["0." + LeafState.Name("w", ScaleByAdam.MeanSlot)].ToArray(), m);
-        AssertBits("v", state["0." + LeafState.Name("w", ScaleByAdam.SquareSlot)].ToArray(), v);
+        AssertBits("m", state[link + LeafState.Name("w", ScaleByAdam.MeanSlot)].ToArray(), m);
+        AssertBits("v", state[link + LeafState.Name("w", ScaleByAdam.SquareSlot)].ToArray(), v);
     }
 
-    /// <summary>(1) for AdamW: the kernel with decoupled decay λ against the Reference backend's <c>Optim.AdamW</c>, bit for bit.</summary>
-    [Theory]
-    [MemberData(nameof(Lengths))]
-    public void The_decoupled_kernel_on_arrays_is_the_plain_adamw_composition_bit_for_bit(int n)
+    private static Optimizer Build(string form, double lr, double beta1, double beta2, double epsilon, double lambda) => form switch
     {
-        var key = Key.FromSeed(100 + n);
-        var theta = key.Fold(1).Normal(n);
-        var m = new double[n];
-        var v = new double[n];
-        const double lr = 0.01, beta1 = 0.8, beta2 = 0.95, epsilon = 1e-6, lambda = 0.3;
+        "adamw" => Optim.AdamW(lr, beta1, beta2, epsilon, lambda),
+        "adam l2" => Optim.Adam(lr, beta1, beta2, epsilon, lambda),
+        _ => Optim.Adam(lr, beta1, beta2, epsilon),
+    };
 
-        var reference = ReferenceBackend.Instance;
-        var adamW = Optim.AdamW(lr, beta1, beta2, epsilon, lambda);
-        var parameters = TensorTree.Of(("w", reference.FromArray(theta, new Shape(n))));
-        var state = adamW.Init(parameters);
-        for (var t = 1; t <= 5; t++)
-        {
-            var g = key.Fold((ulong)(10 + t)).Normal(n);
-            (parameters, state) = adamW.Step(TensorTree.Of(("w", reference.FromArray(g, new Shape(n)))), state, parameters);
-
-            // θ′ = θ + ((m′/(s·√v′ + ε))·k + θ·λ)·(−lr), k = 1/(1 − β₁ᵗ): the chain's order, rate last.
-            var c = new AdamKernel.Coefficients(1 - beta1, beta2, 1 - beta2, 1 / Math.Sqrt(1 - Math.Pow(beta2, t)), epsilon, -lr, lambda, 1 / (1 - Math.Pow(beta1, t)));
-            AdamKernel.Step<double>(g, m, v, theta, m, v, theta, c);
-        }
-
-        AssertBits("θ", parameters["w"].ToArray(), theta);
-        AssertBits("m", state["0." + LeafState.Name("w", ScaleByAdam.MeanSlot)].ToArray(), m);
-        AssertBits("v", state["0." + LeafState.Name("w", ScaleByAdam.SquareSlot)].ToArray(), v);
-    }
-
-    /// <summary>(2) Optim.Adam and Optim.AdamW on Torch float64, pure and donating, against the Reference backend: bit for bit over a tree of leaves.</summary>
+    /// <summary>(2) The three forms on Torch float64, pure and donating, against the Reference backend: bit for bit over a tree of leaves.</summary>
     [Theory]
     [InlineData("adam")]
     [InlineData("adamw")]
+    [InlineData("adam l2")]
     public void Torch_float64_steps_run_the_kernel_and_equal_the_reference_steps(string name)
     {
         var torch = TorchBackend.CpuFloat64;
@@ -91,7 +97,7 @@ public sealed class AdamKernelTests
         TensorTree Tree(Backend b, int salt) =>
             TensorTree.Of([.. shapes.Select((s, i) => (s.Item1, b.FromArray(key.Fold((ulong)salt).Fold((ulong)i).Normal((int)s.Item2.Size), s.Item2)))]);
 
-        var adam = name == "adam" ? Optim.Adam(0.05) : Optim.AdamW(0.05, weightDecay: 0.2);
+        var adam = Build(name, 0.05, 0.9, 0.999, 1e-8, 0.2);
         var reference = ReferenceBackend.Instance;
         var (rp, rs) = (Tree(reference, 0), adam.Init(Tree(reference, 0)));
         var (pp, ps) = (Tree(torch, 0), adam.Init(Tree(torch, 0)));
