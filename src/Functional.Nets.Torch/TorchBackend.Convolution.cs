@@ -52,8 +52,14 @@ public sealed partial class TorchBackend
 
                 if (stride.Length == 2)
                 {
-                    using var kernel = ChannelsLastKernel(w);
-                    return Make(torch.nn.functional.conv2d(source, kernel ?? w, b, s, p, d, groups), resultShape);
+                    // NCHW kernels, not channels-last ones. Until 2026-12-04 a float32 CPU convolution took its kernel
+                    // in channels-last layout (a permuted copy) so that oneDNN, batch norm and pooling ran channels-last
+                    // (bench (h)'s CNN step 1.11× as fast), but with libtorch 2.10 that path corrupted the native heap
+                    // for some generated CNNs: the property suite's test host died in about one run in six of the
+                    // convolution tests (glibc "corrupted size vs. prev_size", or a segfault in libtorch_cpu at a
+                    // later free). Limiting it to ungrouped, undilated convolutions still crashed; with every kernel
+                    // NCHW the generated CNNs, repeated beside a thread forcing collections, ran clean.
+                    return Make(torch.nn.functional.conv2d(source, w, b, s, p, d, groups), resultShape);
                 }
 
                 return Make(torch.nn.functional.conv3d(source, w, b, s, p, d, groups), resultShape);
@@ -92,32 +98,6 @@ public sealed partial class TorchBackend
                 : torch.nn.functional.conv_transpose3d(x, w, b, s, p, q, d, groups);
             return Make(y, resultShape);
         });
-    }
-
-    /// <summary>
-    /// On the CPU in float32, the kernel of a 2-d convolution in channels-last layout (a copy, [O, I, kh, kw] as before
-    /// with strides [I·kh·kw, 1, kw·I, I]; autograd carries its gradient back to the parameter), else null. libtorch's
-    /// oneDNN convolution then runs channels-last and returns its output so; batch norm, ReLU, pooling and the next
-    /// convolution keep that layout, and a reshape (a flatten) or a host read puts entries back in logical order. With
-    /// one input channel both layouts are the same memory and libtorch keeps NCHW. Why: oneDNN converts NCHW tensors
-    /// to its own layout and back at every call, channels-last ones barely; and libtorch's batch-norm and max-pool
-    /// kernels run faster on them. Measured here on bench (h)'s CNN (batch 128, 28×28, 32 and 64 channels, one thread,
-    /// quiet host), paired with the same network in NCHW: forward + backward 1.11× as fast, forward alone 1.19×,
-    /// convolutions 1.16–1.25×, batch norms 3.0–3.7×, max-pools 5.3–8.3×. The values are the same convolution's (other
-    /// summation orders inside oneDNN); float64 convolutions do not run on oneDNN and stay NCHW.
-    /// </summary>
-    private TorchTensor? ChannelsLastKernel(TorchTensor w)
-    {
-        if (scalarType != torch.ScalarType.Float32 || device.type != DeviceType.CPU || w.Dimensions != 4)
-        {
-            return null;
-        }
-
-        // permute → contiguous → permute back: the same logical tensor with channels innermost (TorchSharp 0.107 has
-        // no memory_format argument).
-        using var permuted = w.permute(0, 2, 3, 1);
-        using var packed = permuted.contiguous();
-        return packed.permute(0, 3, 1, 2);
     }
 
     private static long[] Longs(int[] values) => values.Select(v => (long)v).ToArray();
