@@ -49,7 +49,6 @@ public static class MemorySoak
 
     private static SoakResult Recurrent(Backend backend, BenchSettings settings)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         var model = new Sequential(
             new Lstm(SequenceFeatures, SequenceHidden, layers: 2),
             new Gru(SequenceHidden, SequenceHidden),
@@ -58,33 +57,29 @@ public static class MemorySoak
         var x = backend.FromArray(keys[0].Normal(Sequences * SequenceSteps * SequenceFeatures), new Shape(Sequences, SequenceSteps, SequenceFeatures));
         var y = backend.FromArray(keys[1].Uniform(Sequences * SequenceSteps * SequenceFeatures, -0.5, 0.5), new Shape(Sequences, SequenceSteps, SequenceFeatures));
         using var data = new Dataset(x, y);
-        var trainer = new Trainer(model, Losses.MeanSquaredError, Optim.Adam(1e-3));
-        var initial = trainer.Init(keys[2], backend);
-        var batchesPerEpoch = Sequences / SequenceBatch;
-        var options = new FitOptions { Epochs = (settings.SoakSteps + batchesPerEpoch - 1) / batchesPerEpoch, BatchSize = SequenceBatch };
-        var sampler = new Sampler(settings.SoakSteps, null);
+        return FitSoak("fit_recurrent", new Trainer(model, Losses.MeanSquaredError, Optim.Adam(1e-3)), keys[2], data, SequenceBatch, settings, null);
+    }
+
+    private static SoakResult Fit(Dataset train, BenchSettings settings, string? checkpointPath) =>
+        FitSoak(
+            checkpointPath is null ? "fit" : "fit_with_checkpoints",
+            new Trainer(MlpStepBench.Model(), Losses.SoftmaxCrossEntropy, Optim.Adam(MlpStepBench.LearningRate)),
+            Key.FromSeed(31), train, MlpStepBench.BatchSize, settings, checkpointPath);
+
+    /// <summary><see cref="Trainer.Fit"/> for the soak's steps from the trainer's initial state, sampled (and checkpointed when given a path), every state released.</summary>
+    private static SoakResult FitSoak(string loop, Trainer trainer, Key key, Dataset data, int batchSize, BenchSettings settings, string? checkpointPath)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var initial = trainer.Init(key, data.Backend);
+        var batchesPerEpoch = (data.Count + batchSize - 1) / batchSize;
+        var options = new FitOptions { Epochs = (settings.SoakSteps + batchesPerEpoch - 1) / batchesPerEpoch, BatchSize = batchSize };
+        var sampler = new Sampler(settings.SoakSteps, checkpointPath);
         var (final, _) = trainer.Fit(initial, data, options, null, sampler);
         var steps = final.Step;
         final.ReleaseUnshared(initial);
         initial.Parameters.Dispose();
         initial.OptimizerState.Dispose();
-        return Result("fit_recurrent", steps, sampler.Samples, clock.Elapsed.TotalSeconds);
-    }
-
-    private static SoakResult Fit(Dataset train, BenchSettings settings, string? checkpointPath)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var trainer = new Trainer(MlpStepBench.Model(), Losses.SoftmaxCrossEntropy, Optim.Adam(MlpStepBench.LearningRate));
-        var initial = trainer.Init(Key.FromSeed(31), train.Backend);
-        var batchesPerEpoch = (train.Count + MlpStepBench.BatchSize - 1) / MlpStepBench.BatchSize;
-        var options = new FitOptions { Epochs = (settings.SoakSteps + batchesPerEpoch - 1) / batchesPerEpoch, BatchSize = MlpStepBench.BatchSize };
-        var sampler = new Sampler(settings.SoakSteps, checkpointPath);
-        var (final, _) = trainer.Fit(initial, train, options, null, sampler);
-        var steps = final.Step;
-        final.ReleaseUnshared(initial);
-        initial.Parameters.Dispose();
-        initial.OptimizerState.Dispose();
-        return Result(checkpointPath is null ? "fit" : "fit_with_checkpoints", steps, sampler.Samples, clock.Elapsed.TotalSeconds);
+        return Result(loop, steps, sampler.Samples, clock.Elapsed.TotalSeconds);
     }
 
     private static SoakResult ValueAndGrad(Dataset train, BenchSettings settings)
